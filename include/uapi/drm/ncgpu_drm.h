@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copyright (C) 2026 The ncgpu authors
+ */
+#ifndef _NCGPU_DRM_H_
+#define _NCGPU_DRM_H_
+
+#include "drm.h"
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+/**
+ * DOC: Introduction
+ *
+ * ncgpu is a virtual GPU whose memory is not coherent with the CPU cache.
+ * Buffer objects (BOs) are CPU-mapped write-combined by default; a BO created
+ * with %DRM_NCGPU_BO_WB_MMAP is mapped write-back cached and userspace keeps it
+ * coherent with exact-range cache maintenance (%DRM_IOCTL_NCGPU_BO_SYNC).
+ *
+ * ABI rules:
+ *
+ * - Structures use only __u32, __u64 and __s64 fields, are naturally
+ *   aligned, have a size that is a multiple of 8 bytes and no implicit
+ *   padding. Pointers are passed as __u64.
+ * - Fields documented "MBZ" must be zero on input, else the ioctl fails with
+ *   -EINVAL.
+ * - Arrays are passed as &struct drm_ncgpu_obj_array. An element stride
+ *   smaller than the element's minimum size is rejected with -EINVAL; a larger
+ *   stride is accepted when the extra tail bytes of every element are zero,
+ *   else -E2BIG.
+ * - Ioctl ids are append-only. New fields are added at the end of a struct or
+ *   in place of padding, and must keep the old behaviour when zero. Every
+ *   addition comes with a driver minor version bump.
+ * - Nothing is ever renumbered or removed.
+ */
+
+/**
+ * enum drm_ncgpu_ioctl_id - ioctl identifiers
+ *
+ * Place new ioctls at the end, never re-order.
+ */
+enum drm_ncgpu_ioctl_id {
+	/** @DRM_NCGPU_DEV_QUERY: Query device information. */
+	DRM_NCGPU_DEV_QUERY = 0,
+
+	/** @DRM_NCGPU_BO_CREATE: Create a buffer object. */
+	DRM_NCGPU_BO_CREATE,
+
+	/** @DRM_NCGPU_BO_MMAP_OFFSET: Get the fake offset to mmap a BO. */
+	DRM_NCGPU_BO_MMAP_OFFSET,
+
+	/** @DRM_NCGPU_BO_QUERY_INFO: Query the flags of a BO. */
+	DRM_NCGPU_BO_QUERY_INFO,
+
+	/** @DRM_NCGPU_BO_SYNC: CPU cache maintenance on exact BO ranges. */
+	DRM_NCGPU_BO_SYNC,
+
+	/** @DRM_NCGPU_SUBMIT: Queue a job on the virtual GPU. */
+	DRM_NCGPU_SUBMIT,
+
+	/** @DRM_NCGPU_BO_WAIT: Wait for the device jobs using a BO. */
+	DRM_NCGPU_BO_WAIT,
+};
+
+/**
+ * struct drm_ncgpu_obj_array - Object array.
+ *
+ * A user array of @count elements of @stride bytes each, at @array.
+ */
+struct drm_ncgpu_obj_array {
+	/**
+	 * @stride: Size of one element in bytes.
+	 *
+	 * Smaller than the element's minimum size: -EINVAL. Larger than the
+	 * kernel's element size: the extra tail of each element must be zero,
+	 * else -E2BIG.
+	 */
+	__u32 stride;
+
+	/**
+	 * @count: Number of elements.
+	 *
+	 * Zero is a valid empty array; @stride and @array are then not
+	 * examined. Above the per-use cap: -EINVAL.
+	 */
+	__u32 count;
+
+	/** @array: User pointer to the first element. */
+	__u64 array;
+};
+
+/**
+ * DRM_NCGPU_OBJ_ARRAY() - Initialize a &struct drm_ncgpu_obj_array.
+ * @cnt: Number of elements.
+ * @ptr: Pointer to the first element.
+ */
+#define DRM_NCGPU_OBJ_ARRAY(cnt, ptr) \
+	{ .stride = sizeof((ptr)[0]), .count = (cnt), .array = (__u64)(uintptr_t)(ptr) }
+
+/**
+ * enum drm_ncgpu_dev_query_type - Device query types.
+ */
+enum drm_ncgpu_dev_query_type {
+	/** @DRM_NCGPU_DEV_QUERY_INFO: Answer is a &struct drm_ncgpu_dev_info. */
+	DRM_NCGPU_DEV_QUERY_INFO = 0,
+};
+
+/**
+ * struct drm_ncgpu_dev_query - Arguments of %DRM_IOCTL_NCGPU_DEV_QUERY.
+ */
+struct drm_ncgpu_dev_query {
+	/**
+	 * @type: One of &enum drm_ncgpu_dev_query_type.
+	 *
+	 * An unknown type is rejected with -EINVAL before anything else.
+	 */
+	__u32 type;
+
+	/**
+	 * @size: Size of the buffer at @pointer, in bytes.
+	 *
+	 * When @pointer is 0, the kernel writes the size of the answer here.
+	 * Otherwise it must be at least 16; the kernel copies
+	 * min(@size, its size) bytes and zero-fills the rest.
+	 */
+	__u32 size;
+
+	/** @pointer: User pointer to the answer buffer, or 0 to query the size. */
+	__u64 pointer;
+};
+
+/**
+ * enum drm_ncgpu_coherency - Coherency between the device and the CPU cache.
+ */
+enum drm_ncgpu_coherency {
+	/**
+	 * @DRM_NCGPU_COHERENCY_NONE: The device does not snoop CPU caches.
+	 * Write-back BOs need CPU cache maintenance.
+	 */
+	DRM_NCGPU_COHERENCY_NONE = 0,
+
+	/**
+	 * @DRM_NCGPU_COHERENCY_IO: The device is IO-coherent. No CPU cache
+	 * maintenance is ever needed.
+	 */
+	DRM_NCGPU_COHERENCY_IO = 1,
+};
+
+/**
+ * enum drm_ncgpu_dev_flags - Flags of &struct drm_ncgpu_dev_info.
+ */
+enum drm_ncgpu_dev_flags {
+	/**
+	 * @DRM_NCGPU_DEV_EMULATED: The non-coherence is emulated by the
+	 * driver. CPU cache instructions issued from userspace do not reach
+	 * the device's view of memory: userspace must use BO_SYNC.
+	 */
+	DRM_NCGPU_DEV_EMULATED = 1 << 0,
+};
+
+/**
+ * struct drm_ncgpu_dev_info - Answer of %DRM_NCGPU_DEV_QUERY_INFO.
+ */
+struct drm_ncgpu_dev_info {
+	/** @coherency: One of &enum drm_ncgpu_coherency. */
+	__u32 coherency;
+
+	/** @flags: Combination of &enum drm_ncgpu_dev_flags. */
+	__u32 flags;
+
+	/**
+	 * @sync_granule: Granule of cache maintenance, in bytes.
+	 *
+	 * A power of two between 16 and 4096. Sync ranges are widened to it;
+	 * userspace reports it as Vulkan's nonCoherentAtomSize.
+	 */
+	__u32 sync_granule;
+
+	/** @max_sync_ops: Largest BO_SYNC count accepted; at least 4096. */
+	__u32 max_sync_ops;
+
+	/** @max_bo_size: Largest BO_CREATE size accepted; at least 256 MiB. */
+	__u64 max_bo_size;
+
+	/** @max_cmds: Largest SUBMIT count accepted; at least 1024. */
+	__u32 max_cmds;
+
+	/** @pad: Zero. */
+	__u32 pad;
+};
+
+/**
+ * enum drm_ncgpu_bo_flags - Flags of &struct drm_ncgpu_bo_create.
+ */
+enum drm_ncgpu_bo_flags {
+	/** @DRM_NCGPU_BO_NO_MMAP: The BO is never CPU-mapped by userspace. */
+	DRM_NCGPU_BO_NO_MMAP = 1 << 0,
+
+	/**
+	 * @DRM_NCGPU_BO_WB_MMAP: CPU mappings are write-back cached.
+	 *
+	 * Without it, CPU mappings are write-combined on a non-coherent
+	 * device. On an IO-coherent device every BO is write-back. Cannot be
+	 * combined with %DRM_NCGPU_BO_NO_MMAP.
+	 */
+	DRM_NCGPU_BO_WB_MMAP = 1 << 1,
+};
+
+/**
+ * struct drm_ncgpu_bo_create - Arguments of %DRM_IOCTL_NCGPU_BO_CREATE.
+ */
+struct drm_ncgpu_bo_create {
+	/**
+	 * @size: Size in bytes.
+	 *
+	 * In: greater than 0, at most &drm_ncgpu_dev_info.max_bo_size (else
+	 * -E2BIG). Out: rounded up to the page size.
+	 */
+	__u64 size;
+
+	/** @flags: Combination of &enum drm_ncgpu_bo_flags. */
+	__u32 flags;
+
+	/** @handle: Out: GEM handle of the new BO. */
+	__u32 handle;
+};
+
+/**
+ * struct drm_ncgpu_bo_mmap_offset - Arguments of
+ * %DRM_IOCTL_NCGPU_BO_MMAP_OFFSET.
+ */
+struct drm_ncgpu_bo_mmap_offset {
+	/** @handle: GEM handle. */
+	__u32 handle;
+
+	/** @pad: MBZ. */
+	__u32 pad;
+
+	/**
+	 * @offset: Out: fake offset to pass to mmap() of the DRM file.
+	 *
+	 * Only shared mappings are allowed.
+	 */
+	__u64 offset;
+};
+
+/**
+ * enum drm_ncgpu_bo_extra_flags - Extra flags reported by BO_QUERY_INFO.
+ */
+enum drm_ncgpu_bo_extra_flags {
+	/**
+	 * @DRM_NCGPU_BO_IS_IMPORTED: The BO comes from another driver's
+	 * dma-buf. A re-import of an ncgpu export is the same BO and is not
+	 * flagged.
+	 */
+	DRM_NCGPU_BO_IS_IMPORTED = 1 << 0,
+
+	/** @DRM_NCGPU_BO_CPU_CACHED: CPU mappings are write-back cached. */
+	DRM_NCGPU_BO_CPU_CACHED = 1 << 1,
+};
+
+/**
+ * struct drm_ncgpu_bo_query_info - Arguments of
+ * %DRM_IOCTL_NCGPU_BO_QUERY_INFO.
+ *
+ * The three out fields are overwritten whatever they held on input.
+ */
+struct drm_ncgpu_bo_query_info {
+	/** @handle: GEM handle. */
+	__u32 handle;
+
+	/** @extra_flags: Out: combination of &enum drm_ncgpu_bo_extra_flags. */
+	__u32 extra_flags;
+
+	/**
+	 * @create_flags: Out: exactly the flags given at BO_CREATE; 0 for
+	 * imported BOs.
+	 */
+	__u32 create_flags;
+
+	/** @pad: Out: zero. */
+	__u32 pad;
+};
+
+/**
+ * enum drm_ncgpu_bo_sync_op_type - BO_SYNC operation types.
+ *
+ * There is deliberately no invalidate-only type: discarding dirty lines
+ * would lose CPU writes.
+ */
+enum drm_ncgpu_bo_sync_op_type {
+	/**
+	 * @DRM_NCGPU_BO_SYNC_FLUSH: Write back CPU-cached data of the range
+	 * so the device sees it.
+	 */
+	DRM_NCGPU_BO_SYNC_FLUSH = 0,
+
+	/**
+	 * @DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE: Write back, then drop
+	 * CPU-cached copies of the range so the CPU's next reads see what the
+	 * device wrote.
+	 */
+	DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE = 1,
+};
+
+/**
+ * struct drm_ncgpu_bo_sync_op - One BO_SYNC operation.
+ *
+ * Offset and size need no alignment: the range is widened to
+ * &drm_ncgpu_dev_info.sync_granule.
+ */
+struct drm_ncgpu_bo_sync_op {
+	/** @handle: GEM handle. */
+	__u32 handle;
+
+	/** @type: One of &enum drm_ncgpu_bo_sync_op_type. */
+	__u32 type;
+
+	/** @offset: Start of the range in the BO, in bytes. */
+	__u64 offset;
+
+	/** @size: Size of the range in bytes; 0 does nothing. */
+	__u64 size;
+};
+
+/**
+ * struct drm_ncgpu_bo_sync - Arguments of %DRM_IOCTL_NCGPU_BO_SYNC.
+ *
+ * Ops run in array order. The first failing op stops the call and its error
+ * is returned; the ops before it stay done. BO_SYNC never waits for device
+ * work, never migrates memory and never takes ownership.
+ */
+struct drm_ncgpu_bo_sync {
+	/**
+	 * @ops: Array of &struct drm_ncgpu_bo_sync_op, minimum stride 24, at
+	 * most &drm_ncgpu_dev_info.max_sync_ops elements.
+	 */
+	struct drm_ncgpu_obj_array ops;
+};
+
+/**
+ * enum drm_ncgpu_cmd_op - Command operations of the virtual GPU.
+ */
+enum drm_ncgpu_cmd_op {
+	/**
+	 * @DRM_NCGPU_CMD_COPY: Copy @size bytes from the source range to the
+	 * destination range. Overlapping ranges in one BO: -EINVAL.
+	 */
+	DRM_NCGPU_CMD_COPY = 0,
+
+	/**
+	 * @DRM_NCGPU_CMD_FILL: Write @size bytes at the destination; byte i of
+	 * the range gets byte (i % 8) of the value in little-endian order.
+	 * The source fields are MBZ.
+	 */
+	DRM_NCGPU_CMD_FILL = 1,
+
+	/**
+	 * @DRM_NCGPU_CMD_STALL: Stay busy for at least value microseconds (at
+	 * most 1000000) before the next command. Handles, offsets and sizes
+	 * are MBZ.
+	 */
+	DRM_NCGPU_CMD_STALL = 2,
+};
+
+/** DRM_NCGPU_STALL_MAX_US - Largest STALL duration, in microseconds. */
+#define DRM_NCGPU_STALL_MAX_US 1000000
+
+/**
+ * struct drm_ncgpu_cmd - One command of a job.
+ */
+struct drm_ncgpu_cmd {
+	/** @op: One of &enum drm_ncgpu_cmd_op. */
+	__u32 op;
+
+	/** @flags: MBZ. */
+	__u32 flags;
+
+	/** @dst_handle: Destination BO handle (COPY, FILL). */
+	__u32 dst_handle;
+
+	/** @src_handle: Source BO handle (COPY). */
+	__u32 src_handle;
+
+	/** @dst_offset: Destination offset in bytes (COPY, FILL). */
+	__u64 dst_offset;
+
+	/** @src_offset: Source offset in bytes (COPY). */
+	__u64 src_offset;
+
+	/** @size: Bytes to copy or fill; 0 is a valid no-op. */
+	__u64 size;
+
+	/** @value: Fill pattern (FILL) or duration in microseconds (STALL). */
+	__u64 value;
+};
+
+/**
+ * struct drm_ncgpu_submit - Arguments of %DRM_IOCTL_NCGPU_SUBMIT.
+ *
+ * The job is validated completely before anything runs. SUBMIT returns
+ * without waiting for the job. Jobs run on one device queue in strict
+ * submission order. Every BO the job touches gets the job's fence in its
+ * reservation object: write usage for destinations, read usage for sources.
+ */
+struct drm_ncgpu_submit {
+	/**
+	 * @cmds: Array of &struct drm_ncgpu_cmd, minimum stride 48, at most
+	 * &drm_ncgpu_dev_info.max_cmds elements. An empty array is a valid
+	 * empty job.
+	 */
+	struct drm_ncgpu_obj_array cmds;
+
+	/**
+	 * @in_syncobj: Syncobj whose fence the job waits for, or 0 for none.
+	 * A syncobj that holds no fence: -EINVAL.
+	 */
+	__u32 in_syncobj;
+
+	/** @out_syncobj: Syncobj that receives the job's fence, or 0 for none. */
+	__u32 out_syncobj;
+
+	/** @flags: MBZ. */
+	__u32 flags;
+
+	/** @pad: MBZ. */
+	__u32 pad;
+};
+
+/**
+ * struct drm_ncgpu_bo_wait - Arguments of %DRM_IOCTL_NCGPU_BO_WAIT.
+ *
+ * Returns 0 when idle, -ETIMEDOUT when the timeout passed, -EBUSY when
+ * polling a busy BO.
+ */
+struct drm_ncgpu_bo_wait {
+	/** @handle: GEM handle. */
+	__u32 handle;
+
+	/** @pad: MBZ. */
+	__u32 pad;
+
+	/**
+	 * @timeout_ns: Relative timeout in nanoseconds; 0 polls, negative is
+	 * rejected with -EINVAL.
+	 */
+	__s64 timeout_ns;
+};
+
+/**
+ * DRM_IOCTL_NCGPU() - Build an ncgpu ioctl number.
+ * @__access: Access type. Must be R, W or RW.
+ * @__id: One of the DRM_NCGPU_xxx id names.
+ * @__type: Suffix of the type being passed to the IOCTL.
+ *
+ * Don't use this macro directly, use the DRM_IOCTL_NCGPU_xxx values instead.
+ *
+ * Return: An IOCTL number to be passed to ioctl() from userspace.
+ */
+#define DRM_IOCTL_NCGPU(__access, __id, __type) \
+	DRM_IO ## __access(DRM_COMMAND_BASE + DRM_NCGPU_ ## __id, \
+			   struct drm_ncgpu_ ## __type)
+
+#define DRM_IOCTL_NCGPU_DEV_QUERY	DRM_IOCTL_NCGPU(WR, DEV_QUERY, dev_query)
+#define DRM_IOCTL_NCGPU_BO_CREATE	DRM_IOCTL_NCGPU(WR, BO_CREATE, bo_create)
+#define DRM_IOCTL_NCGPU_BO_MMAP_OFFSET	DRM_IOCTL_NCGPU(WR, BO_MMAP_OFFSET, bo_mmap_offset)
+#define DRM_IOCTL_NCGPU_BO_QUERY_INFO	DRM_IOCTL_NCGPU(WR, BO_QUERY_INFO, bo_query_info)
+#define DRM_IOCTL_NCGPU_BO_SYNC		DRM_IOCTL_NCGPU(WR, BO_SYNC, bo_sync)
+#define DRM_IOCTL_NCGPU_SUBMIT		DRM_IOCTL_NCGPU(WR, SUBMIT, submit)
+#define DRM_IOCTL_NCGPU_BO_WAIT		DRM_IOCTL_NCGPU(WR, BO_WAIT, bo_wait)
+
+#if defined(__cplusplus)
+}
+#endif
+
+#endif /* _NCGPU_DRM_H_ */
