@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Copyright (C) 2026 The ncgpu authors
+ */
+#ifndef __NCGPU_DRV_H__
+#define __NCGPU_DRV_H__
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sizes.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include <drm/drm_device.h>
+
+#include "ncgpu_drm.h"
+
+struct platform_device;
+struct workqueue_struct;
+
+/** NCGPU_MAX_SYNC_OPS - Largest BO_SYNC count accepted. */
+#define NCGPU_MAX_SYNC_OPS	16384
+/** NCGPU_MAX_CMDS - Largest SUBMIT count accepted. */
+#define NCGPU_MAX_CMDS		4096
+/** NCGPU_MAX_BO_SIZE - Largest BO_CREATE size accepted. */
+#define NCGPU_MAX_BO_SIZE	(512ull * SZ_1M)
+
+/**
+ * struct ncgpu_engine - The virtual GPU's job queue.
+ */
+struct ncgpu_engine {
+	/**
+	 * @queue: Ordered workqueue: one job at a time, in submission order,
+	 * so a job waiting for its input fence holds back every later job.
+	 */
+	struct workqueue_struct *queue;
+
+	/** @fence_context: dma_fence context of the queue. */
+	u64 fence_context;
+
+	/** @fence_lock: Lock of every job fence of the queue. */
+	spinlock_t fence_lock;
+
+	/** @seqno_lock: Serialises seqno allocation with the queueing order. */
+	struct mutex seqno_lock;
+
+	/** @seqno: Seqno of the last job queued; protected by @seqno_lock. */
+	u64 seqno;
+};
+
+/**
+ * struct ncgpu_device - The virtual GPU.
+ */
+struct ncgpu_device {
+	/** @drm: The DRM device. */
+	struct drm_device drm;
+
+	/** @pdev: The platform device the DRM device hangs off. */
+	struct platform_device *pdev;
+
+	/** @io_coherent: The device snoops CPU caches (coherency=io). */
+	bool io_coherent;
+
+	/** @sync_granule: Cache line size of the emulated CPU cache. */
+	u32 sync_granule;
+
+	/** @evict_chaos: Per mille chance of a spontaneous write-back. */
+	u32 evict_chaos;
+
+	/**
+	 * @zero_line_hash: Hash of a zero granule; line hashes are stored
+	 * XORed with it, so a zeroed hash table describes zeroed memory.
+	 */
+	u64 zero_line_hash;
+
+	/** @engine: The job queue. */
+	struct ncgpu_engine engine;
+
+	/** @cached_bos_lock: Protects @cached_bos. */
+	struct mutex cached_bos_lock;
+
+	/**
+	 * @cached_bos: Write-back BOs that have a device view, linked by
+	 * &ncgpu_bo.cached_link; walked by the spontaneous eviction.
+	 */
+	struct list_head cached_bos;
+};
+
+/**
+ * to_ncgpu_device() - Get the ncgpu device of a DRM device.
+ * @drm: DRM device.
+ *
+ * Return: the &struct ncgpu_device embedding @drm.
+ */
+static inline struct ncgpu_device *to_ncgpu_device(struct drm_device *drm)
+{
+	return container_of(drm, struct ncgpu_device, drm);
+}
+
+int ncgpu_obj_array_copy(const struct drm_ncgpu_obj_array *array, u32 max_count,
+			 size_t elem_size, size_t min_stride, void **elems);
+
+#endif /* __NCGPU_DRV_H__ */

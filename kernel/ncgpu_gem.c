@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Copyright (C) 2026 The ncgpu authors
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
+#include <linux/err.h>
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_prime.h>
+
+#include "ncgpu_coherence.h"
+#include "ncgpu_gem.h"
+
+#define NCGPU_BO_FLAGS (DRM_NCGPU_BO_NO_MMAP | DRM_NCGPU_BO_WB_MMAP)
+
+static void ncgpu_gem_free(struct drm_gem_object *obj)
+{
+	struct ncgpu_bo *bo = to_ncgpu_bo(obj);
+
+	ncgpu_coherence_fini(bo);
+	drm_gem_sync_sg_index_fini(&bo->sg_index);
+	mutex_destroy(&bo->view_lock);
+	drm_gem_shmem_free(&bo->base);
+}
+
+/*
+ * The kernel zeroed the pages of a new BO through its cached linear map. A
+ * write-combined alias (a user mapping, a kernel vmap, the device) reads
+ * memory, not the cache, and would see what the pages held before: write the
+ * cache back first. Creating the DMA mapping does that on non-coherent
+ * systems; x86 already flushed when it made the pages write-combined.
+ */
+static int ncgpu_bo_write_back_zeroing(struct ncgpu_bo *bo)
+{
+	struct sg_table *sgt;
+
+	if (bo->cpu_cached || bo->base.base.import_attach)
+		return 0;
+	sgt = drm_gem_shmem_get_pages_sgt(&bo->base);
+	return PTR_ERR_OR_ZERO(sgt);
+}
+
+static int ncgpu_gem_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
+{
+	struct ncgpu_bo *bo = to_ncgpu_bo(obj);
+	int ret;
+
+	if (bo->create_flags & DRM_NCGPU_BO_NO_MMAP)
+		return -EPERM;
+	/* The spontaneous eviction must see the lines the CPU dirties. */
+	if (ncgpu_bo_has_device_view(bo))
+		ret = ncgpu_coherence_attach(bo);
+	else
+		ret = ncgpu_bo_write_back_zeroing(bo);
+	if (ret)
+		return ret;
+	return drm_gem_shmem_object_mmap(obj, vma);
+}
+
+/**
+ * ncgpu_bo_vmap() - Map a BO into the kernel.
+ * @bo: The BO.
+ * @map: Out: the mapping, with the BO's CPU caching attribute.
+ *
+ * Return: 0 on success, a negative error code otherwise.
+ */
+int ncgpu_bo_vmap(struct ncgpu_bo *bo, struct iosys_map *map)
+{
+	int ret = ncgpu_bo_write_back_zeroing(bo);
+
+	if (ret)
+		return ret;
+	return drm_gem_shmem_vmap(&bo->base, map);
+}
+
+static int ncgpu_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
+{
+	return ncgpu_bo_vmap(to_ncgpu_bo(obj), map);
+}
+
+static struct dma_buf *ncgpu_gem_prime_export(struct drm_gem_object *obj, int flags)
+{
+	struct ncgpu_bo *bo = to_ncgpu_bo(obj);
+
+	/* Exports are write-combined only: no importer sees non-coherent cached memory. */
+	if (!drm_gem_sync_may_export(ncgpu_bo_device(bo)->io_coherent, bo->cpu_cached))
+		return ERR_PTR(-EINVAL);
+	return drm_gem_sync_prime_export(obj, flags);
+}
+
+static int ncgpu_gem_sync(struct drm_gem_object *obj, u64 offset, u64 size,
+			  enum drm_gem_object_access_flags access)
+{
+	struct ncgpu_bo *bo = to_ncgpu_bo(obj);
+	int op = drm_gem_sync_op_for_access(access);
+
+	if (op < 0)
+		return op;
+	if (ncgpu_bo_has_device_view(bo))
+		return ncgpu_coherence_sync(bo, offset, size, op);
+	/* The exporter of an imported BO owns its caches. */
+	if (obj->import_attach)
+		return 0;
+	return drm_gem_shmem_sync(&bo->base, &bo->sg_index, offset, size, access);
+}
+
+static unsigned int ncgpu_gem_granule(const struct drm_gem_object *obj)
+{
+	return to_ncgpu_device(obj->dev)->sync_granule;
+}
+
+static const struct drm_gem_sync_object_funcs ncgpu_gem_funcs = {
+	.gem = {
+		.free		= ncgpu_gem_free,
+		.print_info	= drm_gem_shmem_object_print_info,
+		.pin		= drm_gem_shmem_object_pin,
+		.unpin		= drm_gem_shmem_object_unpin,
+		.get_sg_table	= drm_gem_shmem_object_get_sg_table,
+		.vmap		= ncgpu_gem_vmap,
+		.vunmap		= drm_gem_shmem_object_vunmap,
+		.mmap		= ncgpu_gem_mmap,
+		.export		= ncgpu_gem_prime_export,
+		.vm_ops		= &drm_gem_shmem_vm_ops,
+	},
+	.sync		= ncgpu_gem_sync,
+	.granule	= ncgpu_gem_granule,
+};
+
+/**
+ * ncgpu_gem_create_object() - Allocate an ncgpu BO for the shmem helpers.
+ * @drm: DRM device.
+ * @size: Size of the object.
+ *
+ * Called for created and imported objects alike. An object is write-back
+ * until BO_CREATE says otherwise, which on an IO-coherent device it never
+ * does.
+ *
+ * Return: the GEM object, or an ERR_PTR().
+ */
+struct drm_gem_object *ncgpu_gem_create_object(struct drm_device *drm, size_t size)
+{
+	struct ncgpu_bo *bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	bo->base.base.funcs = &ncgpu_gem_funcs.gem;
+	bo->cpu_cached = to_ncgpu_device(drm)->io_coherent;
+	mutex_init(&bo->view_lock);
+	INIT_LIST_HEAD(&bo->cached_link);
+	return &bo->base.base;
+}
+
+/**
+ * ncgpu_ioctl_bo_create() - Handle %DRM_IOCTL_NCGPU_BO_CREATE.
+ * @drm: DRM device.
+ * @data: &struct drm_ncgpu_bo_create.
+ * @file: DRM file.
+ *
+ * Return: 0, -EINVAL for a zero size or bad flags, -E2BIG for a size above
+ * the limit, -ENOMEM.
+ */
+int ncgpu_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct ncgpu_device *ndev = to_ncgpu_device(drm);
+	struct drm_ncgpu_bo_create *args = data;
+	struct drm_gem_shmem_object *shmem;
+	struct ncgpu_bo *bo;
+	int ret;
+
+	if (!args->size || (args->flags & ~NCGPU_BO_FLAGS) ||
+	    (args->flags & NCGPU_BO_FLAGS) == NCGPU_BO_FLAGS)
+		return -EINVAL;
+	if (args->size > NCGPU_MAX_BO_SIZE)
+		return -E2BIG;
+
+	shmem = drm_gem_shmem_create(drm, args->size);
+	if (IS_ERR(shmem))
+		return PTR_ERR(shmem);
+
+	bo = to_ncgpu_bo(&shmem->base);
+	bo->create_flags = args->flags;
+	bo->cpu_cached = ndev->io_coherent || (args->flags & DRM_NCGPU_BO_WB_MMAP);
+	shmem->map_wc = !bo->cpu_cached;
+
+	ret = drm_gem_handle_create(file, &shmem->base, &args->handle);
+	if (!ret)
+		args->size = shmem->base.size;
+	drm_gem_object_put(&shmem->base);
+	return ret;
+}
+
+/**
+ * ncgpu_ioctl_bo_mmap_offset() - Handle %DRM_IOCTL_NCGPU_BO_MMAP_OFFSET.
+ * @drm: DRM device.
+ * @data: &struct drm_ncgpu_bo_mmap_offset.
+ * @file: DRM file.
+ *
+ * Return: 0, -EINVAL for a non-zero pad or an imported BO, -ENOENT for a bad
+ * handle, -EPERM for a NO_MMAP BO.
+ */
+int ncgpu_ioctl_bo_mmap_offset(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_ncgpu_bo_mmap_offset *args = data;
+	struct drm_gem_object *obj;
+	int ret = 0;
+
+	if (args->pad)
+		return -EINVAL;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+
+	if (to_ncgpu_bo(obj)->create_flags & DRM_NCGPU_BO_NO_MMAP)
+		ret = -EPERM;
+	else if (obj->import_attach)
+		/* Map the dma-buf itself and bracket access with DMA_BUF_IOCTL_SYNC. */
+		ret = -EINVAL;
+	else
+		args->offset = drm_vma_node_offset_addr(&obj->vma_node);
+
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+/**
+ * ncgpu_ioctl_bo_query_info() - Handle %DRM_IOCTL_NCGPU_BO_QUERY_INFO.
+ * @drm: DRM device.
+ * @data: &struct drm_ncgpu_bo_query_info.
+ * @file: DRM file.
+ *
+ * Return: 0, or -ENOENT for a bad handle.
+ */
+int ncgpu_ioctl_bo_query_info(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_ncgpu_bo_query_info *args = data;
+	struct drm_gem_object *obj;
+	struct ncgpu_bo *bo;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+
+	bo = to_ncgpu_bo(obj);
+	args->extra_flags = 0;
+	if (obj->import_attach)
+		args->extra_flags |= DRM_NCGPU_BO_IS_IMPORTED;
+	if (bo->cpu_cached)
+		args->extra_flags |= DRM_NCGPU_BO_CPU_CACHED;
+	args->create_flags = bo->create_flags;
+	args->pad = 0;
+
+	drm_gem_object_put(obj);
+	return 0;
+}
+
+/* Steps 2 to 7 of the spec's per-op check order; the caller did step 1. */
+static int ncgpu_bo_sync_one(struct drm_gem_object *obj, const struct drm_ncgpu_bo_sync_op *op)
+{
+	enum drm_gem_object_access_flags access;
+
+	if (drm_gem_sync_check_range(obj->size, op->offset, op->size))
+		return -EINVAL;
+	if (obj->import_attach)
+		return -EINVAL;
+	if (op->type != DRM_NCGPU_BO_SYNC_FLUSH &&
+	    op->type != DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE)
+		return -EINVAL;
+	if (!ncgpu_bo_has_device_view(to_ncgpu_bo(obj)) || !op->size)
+		return 0;
+
+	if (op->type == DRM_NCGPU_BO_SYNC_FLUSH)
+		access = DRM_GEM_OBJECT_DEV_ACCESS | DRM_GEM_OBJECT_RW_ACCESS;
+	else
+		access = DRM_GEM_OBJECT_CPU_ACCESS | DRM_GEM_OBJECT_RW_ACCESS;
+	return drm_gem_sync(obj, op->offset, op->size, access);
+}
+
+/**
+ * ncgpu_ioctl_bo_sync() - Handle %DRM_IOCTL_NCGPU_BO_SYNC.
+ * @drm: DRM device.
+ * @data: &struct drm_ncgpu_bo_sync.
+ * @file: DRM file.
+ *
+ * Ops run in array order; the first failing op stops the call, and the ops
+ * before it stay done. Never waits for the device.
+ *
+ * Return: 0, the array errors of ncgpu_obj_array_copy(), or the error of the
+ * first failing op: -ENOENT for a bad handle, -EINVAL for a bad range, an
+ * imported BO or an unknown type, -ENOMEM.
+ */
+int ncgpu_ioctl_bo_sync(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_ncgpu_bo_sync *args = data;
+	struct drm_ncgpu_bo_sync_op *ops;
+	struct drm_gem_object *obj;
+	u32 i;
+	int ret;
+
+	ret = ncgpu_obj_array_copy(&args->ops, NCGPU_MAX_SYNC_OPS, sizeof(*ops),
+				   offsetofend(struct drm_ncgpu_bo_sync_op, size),
+				   (void **)&ops);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < args->ops.count && !ret; i++) {
+		obj = drm_gem_object_lookup(file, ops[i].handle);
+		if (!obj) {
+			ret = -ENOENT;
+			break;
+		}
+		ret = ncgpu_bo_sync_one(obj, &ops[i]);
+		drm_gem_object_put(obj);
+	}
+
+	kvfree(ops);
+	return ret;
+}
+
+/**
+ * ncgpu_ioctl_bo_wait() - Handle %DRM_IOCTL_NCGPU_BO_WAIT.
+ * @drm: DRM device.
+ * @data: &struct drm_ncgpu_bo_wait.
+ * @file: DRM file.
+ *
+ * Return: 0 when the BO is idle, -EBUSY when polling a busy BO, -ETIMEDOUT,
+ * -EINVAL for a non-zero pad or a negative timeout, -ENOENT for a bad
+ * handle, -ERESTARTSYS when interrupted.
+ */
+int ncgpu_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_ncgpu_bo_wait *args = data;
+	struct drm_gem_object *obj;
+	unsigned long timeout;
+	long ret;
+
+	if (args->pad || args->timeout_ns < 0)
+		return -EINVAL;
+
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+
+	if (!args->timeout_ns) {
+		ret = dma_resv_test_signaled(obj->resv, DMA_RESV_USAGE_READ) ? 0 : -EBUSY;
+	} else {
+		timeout = min_t(u64, nsecs_to_jiffies64(args->timeout_ns),
+				MAX_SCHEDULE_TIMEOUT - 1);
+		ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_READ, true,
+					    max(timeout, 1UL));
+		if (!ret)
+			ret = -ETIMEDOUT;
+		else if (ret > 0)
+			ret = 0;
+	}
+
+	drm_gem_object_put(obj);
+	return ret;
+}
