@@ -6,10 +6,12 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
+#include <linux/fs.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
@@ -29,8 +31,8 @@
  * not snoop the CPU caches uses it needs explicit cache maintenance. This
  * layer does it on exact byte ranges: drm_gem_sync() validates the access
  * flags and the range, widens the range to the object's maintenance granule
- * and calls the object's sync hook, and nothing larger than the granules that
- * intersect the range is touched. It never waits for the device, never
+ * and calls the object's sync hook; nothing beyond the granules that intersect
+ * the range is touched. drm_gem_sync() never waits for the device, never
  * migrates memory and never takes ownership of the object, so the CPU and the
  * device may use disjoint granules of one object at the same time.
  *
@@ -39,7 +41,7 @@
  * - drm_gem_shmem_sync(), a sync hook for shmem objects doing DMA-API
  *   maintenance on the DMA segments that cover the range, found through a
  *   &struct drm_gem_sync_sg_index;
- * - &drm_gem_sync_dmabuf_ops, PRIME dma-buf operations whose
+ * - drm_gem_sync_dmabuf_ops, PRIME dma-buf operations whose
  *   begin/end_cpu_access run the sync hook on the whole buffer and sync every
  *   importer's mapping, with drm_gem_sync_prime_export() and
  *   drm_gem_sync_prime_import() to use them;
@@ -48,7 +50,8 @@
  * The hooks live in &struct drm_gem_sync_object_funcs, which wraps the
  * object's &drm_gem_object_funcs because Linux 6.1 has no sync member there.
  *
- * Lock order: &struct dma_resv of the object, then &drm_gem_shmem_object.pages_lock.
+ * Lock order: the object's &struct dma_resv, then
+ * &drm_gem_shmem_object.pages_lock.
  */
 
 /**
@@ -533,7 +536,7 @@ static int drm_gem_sync_wait_for_device(struct drm_gem_object *obj,
 
 /**
  * drm_gem_sync_dmabuf_begin_cpu_access() - &dma_buf_ops.begin_cpu_access
- * @dmabuf: a buffer exported with &drm_gem_sync_dmabuf_ops
+ * @dmabuf: a buffer exported with drm_gem_sync_dmabuf_ops
  * @dir: the coming CPU access, as DMA_BUF_IOCTL_SYNC maps its flags
  *
  * Waits for the device jobs the access conflicts with, then, under the
@@ -572,7 +575,7 @@ int drm_gem_sync_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 
 /**
  * drm_gem_sync_dmabuf_end_cpu_access() - &dma_buf_ops.end_cpu_access
- * @dmabuf: a buffer exported with &drm_gem_sync_dmabuf_ops
+ * @dmabuf: a buffer exported with drm_gem_sync_dmabuf_ops
  * @dir: the finished CPU access, as DMA_BUF_IOCTL_SYNC maps its flags
  *
  * Under the object's reservation lock, runs drm_gem_sync() for a device
@@ -628,7 +631,7 @@ const struct dma_buf_ops drm_gem_sync_dmabuf_ops = {
  * @obj: the object; its funcs must be wrapped as for drm_gem_sync()
  * @flags: file flags of the new dma-buf, from the PRIME ioctl
  *
- * drm_gem_prime_export() with &drm_gem_sync_dmabuf_ops, for use as
+ * drm_gem_prime_export() with drm_gem_sync_dmabuf_ops, for use as
  * &drm_gem_object_funcs.export. Pair it with drm_gem_sync_prime_import().
  *
  * Return: the new dma-buf, or an ERR_PTR() on failure.
@@ -661,7 +664,7 @@ struct dma_buf *drm_gem_sync_prime_export(struct drm_gem_object *obj,
  * to the first.
  *
  * Return: the exported object itself, with a new reference, when @dma_buf was
- * exported by @dev with &drm_gem_sync_dmabuf_ops; else the result of
+ * exported by @dev with drm_gem_sync_dmabuf_ops; else the result of
  * drm_gem_prime_import().
  */
 struct drm_gem_object *drm_gem_sync_prime_import(struct drm_device *dev,

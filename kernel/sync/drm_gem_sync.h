@@ -6,6 +6,7 @@
 #define __DRM_GEM_SYNC_H__
 
 #include <linux/bits.h>
+#include <linux/container_of.h>
 #include <linux/dma-direction.h>
 #include <linux/types.h>
 
