@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright (C) 2026 The ncgpu authors
+ *
+ * The job builder and what ncgpu_submit() hands to the kernel.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fake_kernel.h"
+
+#define BO_SIZE 4096
+
+struct fixture {
+	struct ncgpu_device *dev;
+	struct ncgpu_bo *dst;
+	struct ncgpu_bo *src;
+	struct ncgpu_job job;
+};
+
+static int setup(void **state)
+{
+	static struct fixture f;
+
+	fake_reset();
+	f.dev = fake_ncgpu_device(64);
+	f.dst = fake_bo(f.dev, BO_SIZE, 0);
+	f.src = fake_bo(f.dev, BO_SIZE, 0);
+	ncgpu_job_init(&f.job);
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	ncgpu_job_fini(&f->job);
+	fake_device_free(f->dev);
+	return 0;
+}
+
+static void test_copy_records_a_copy_command(void **state)
+{
+	struct fixture *f = *state;
+	const struct drm_ncgpu_cmd *cmd;
+
+	assert_int_equal(ncgpu_job_copy(&f->job, f->dst, 8, f->src, 16, 100), 0);
+	assert_int_equal(f->job.count, 1);
+	cmd = &f->job.cmds[0];
+	assert_int_equal(cmd->op, DRM_NCGPU_CMD_COPY);
+	assert_int_equal(cmd->dst_handle, f->dst->handle);
+	assert_int_equal(cmd->src_handle, f->src->handle);
+	assert_int_equal(cmd->dst_offset, 8);
+	assert_int_equal(cmd->src_offset, 16);
+	assert_int_equal(cmd->size, 100);
+	assert_int_equal(cmd->flags, 0);
+	assert_int_equal(cmd->value, 0);
+}
+
+static void test_fill_records_a_fill_command(void **state)
+{
+	struct fixture *f = *state;
+	const struct drm_ncgpu_cmd *cmd;
+
+	assert_int_equal(ncgpu_job_fill(&f->job, f->dst, 64, 128, 0x0123456789abcdefull), 0);
+	cmd = &f->job.cmds[0];
+	assert_int_equal(cmd->op, DRM_NCGPU_CMD_FILL);
+	assert_int_equal(cmd->dst_handle, f->dst->handle);
+	assert_int_equal(cmd->src_handle, 0);
+	assert_int_equal(cmd->dst_offset, 64);
+	assert_int_equal(cmd->size, 128);
+	assert_int_equal(cmd->value, 0x0123456789abcdefull);
+}
+
+static void test_stall_records_a_stall_command(void **state)
+{
+	struct fixture *f = *state;
+	const struct drm_ncgpu_cmd *cmd;
+
+	assert_int_equal(ncgpu_job_stall(&f->job, 1000), 0);
+	cmd = &f->job.cmds[0];
+	assert_int_equal(cmd->op, DRM_NCGPU_CMD_STALL);
+	assert_int_equal(cmd->value, 1000);
+	assert_int_equal(cmd->dst_handle, 0);
+	assert_int_equal(cmd->size, 0);
+}
+
+static void test_stall_above_the_maximum_is_rejected(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(ncgpu_job_stall(&f->job, DRM_NCGPU_STALL_MAX_US + 1), -EINVAL);
+	assert_int_equal(f->job.count, 0);
+}
+
+static void test_copy_beyond_the_source_is_rejected(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(ncgpu_job_copy(&f->job, f->dst, 0, f->src, BO_SIZE - 8, 16), -EINVAL);
+	assert_int_equal(f->job.count, 0);
+}
+
+static void test_fill_beyond_the_destination_is_rejected(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(ncgpu_job_fill(&f->job, f->dst, 8, UINT64_MAX, 0), -EINVAL);
+	assert_int_equal(f->job.count, 0);
+}
+
+static void test_copy_without_source_is_rejected(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(ncgpu_job_copy(&f->job, f->dst, 0, NULL, 0, 16), -EINVAL);
+}
+
+static void test_job_grows_past_its_first_allocation(void **state)
+{
+	struct fixture *f = *state;
+	int i;
+
+	for (i = 0; i < 100; i++)
+		assert_int_equal(ncgpu_job_fill(&f->job, f->dst, i, 1, i), 0);
+	assert_int_equal(f->job.count, 100);
+	assert_int_equal(f->job.cmds[99].dst_offset, 99);
+}
+
+static void test_submit_passes_commands_and_syncobjs(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(ncgpu_job_copy(&f->job, f->dst, 0, f->src, 0, 64), 0);
+	assert_int_equal(ncgpu_job_stall(&f->job, 10), 0);
+	assert_int_equal(ncgpu_submit(f->dev, &f->job, 3, 4), 0);
+	assert_int_equal(fake.last_submit.cmds.count, 2);
+	assert_int_equal(fake.last_submit.cmds.stride, sizeof(struct drm_ncgpu_cmd));
+	assert_int_equal(fake.last_submit.in_syncobj, 3);
+	assert_int_equal(fake.last_submit.out_syncobj, 4);
+	assert_int_equal(fake.last_submit.flags, 0);
+	assert_int_equal(fake.last_submit.pad, 0);
+	assert_int_equal(fake.last_cmds[1].op, DRM_NCGPU_CMD_STALL);
+}
+
+static void test_submit_of_no_job_sends_an_empty_job(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(ncgpu_submit(f->dev, NULL, 0, 7), 0);
+	assert_int_equal(fake.last_submit.cmds.count, 0);
+	assert_int_equal(fake.last_submit.out_syncobj, 7);
+}
+
+#define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(test_copy_records_a_copy_command),
+		TEST(test_fill_records_a_fill_command),
+		TEST(test_stall_records_a_stall_command),
+		TEST(test_stall_above_the_maximum_is_rejected),
+		TEST(test_copy_beyond_the_source_is_rejected),
+		TEST(test_fill_beyond_the_destination_is_rejected),
+		TEST(test_copy_without_source_is_rejected),
+		TEST(test_job_grows_past_its_first_allocation),
+		TEST(test_submit_passes_commands_and_syncobjs),
+		TEST(test_submit_of_no_job_sends_an_empty_job),
+	};
+
+	return cmocka_run_group_tests_name("job", tests, NULL, NULL);
+}
