@@ -15,7 +15,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <linux/dma-buf.h>
 
 #include <drm.h>
 #include "ncgpu_drm.h"
@@ -190,6 +193,7 @@ static inline int ncgpu_syncobj_create(int fd, uint32_t *handle)
 	return ret;
 }
 
+/* @timeout_ns is an absolute CLOCK_MONOTONIC deadline, as the ioctl takes it. */
 static inline int ncgpu_syncobj_wait(int fd, uint32_t handle, int64_t timeout_ns)
 {
 	struct drm_syncobj_wait w = {
@@ -240,6 +244,256 @@ static inline int ncgpu_module_param(const char *name, char *buf, size_t len)
 		n--;
 	buf[n] = '\0';
 	return 0;
+}
+
+/* Whether the kernel module @name is loaded. */
+static inline int ncgpu_module_loaded(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * Opens the primary (card) node of the driver called @name, or returns
+ * -ENODEV. Some ioctls, such as vgem's MODE_CREATE_DUMB, are refused on
+ * render nodes.
+ */
+static inline int ncgpu_open_primary_driver(const char *name)
+{
+	char path[64], drv[32];
+	struct drm_version v;
+	int i, fd;
+
+	for (i = 0; i < 64; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&v, 0, sizeof(v));
+		memset(drv, 0, sizeof(drv));
+		v.name = drv;
+		v.name_len = sizeof(drv) - 1;
+		if (!ncgpu_ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(drv, name))
+			return fd;
+		close(fd);
+	}
+	return -ENODEV;
+}
+
+static inline int ncgpu_bo_mmap_offset(int fd, uint32_t handle, uint64_t *offset)
+{
+	struct drm_ncgpu_bo_mmap_offset m = { .handle = handle };
+	int ret = ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_MMAP_OFFSET, &m);
+
+	if (!ret)
+		*offset = m.offset;
+	return ret;
+}
+
+/* DMA_BUF_IOCTL_SYNC with @flags (DMA_BUF_SYNC_*) on the dma-buf fd @dmabuf. */
+static inline int ncgpu_dmabuf_sync(int dmabuf, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags };
+
+	return ncgpu_ioctl(dmabuf, DMA_BUF_IOCTL_SYNC, &sync);
+}
+
+/*
+ * Fixture helpers: unlike the wrappers above they assert. They exist only
+ * when kselftest_harness.h is included before this header.
+ */
+#ifdef __KSELFTEST_HARNESS_H
+
+/* An open ncgpu render node and what DEV_QUERY reported about it. */
+struct ncgpu_device {
+	int fd;
+	struct drm_ncgpu_dev_info info;
+};
+
+/*
+ * SKIP() for a FIXTURE_SETUP. The 6.1 harness still runs the test body after
+ * a SKIP(return) in a setup, so jump back to the harness instead.
+ */
+#define NCGPU_SETUP_SKIP(fmt, ...) SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
+
+/*
+ * Opens ncgpu for a test. Skips the test when the module is not loaded, but
+ * fails it when the module is loaded without a render node named "ncgpu".
+ */
+static inline void ncgpu_device_setup(struct __test_metadata *_metadata,
+				      struct ncgpu_device *dev)
+{
+	int ret;
+
+	dev->fd = ncgpu_open();
+	if (dev->fd < 0 && !ncgpu_module_loaded("ncgpu"))
+		NCGPU_SETUP_SKIP("ncgpu module not loaded");
+	ASSERT_LE(0, dev->fd) TH_LOG("ncgpu is loaded but no render node is named ncgpu");
+	ret = ncgpu_dev_info(dev->fd, &dev->info);
+	ASSERT_EQ(0, ret) TH_LOG("DEV_QUERY failed: %s", strerror(-ret));
+}
+
+/* A fixture holding one open ncgpu device as self->dev. */
+#define NCGPU_DEVICE_FIXTURE(name) \
+	FIXTURE(name) { struct ncgpu_device dev; }; \
+	FIXTURE_SETUP(name) { ncgpu_device_setup(_metadata, &self->dev); } \
+	FIXTURE_TEARDOWN(name) { close(self->dev.fd); }
+
+#endif /* __KSELFTEST_HARNESS_H */
+
+#define NCGPU_TEST_NSEC_PER_MSEC 1000000ll
+#define NCGPU_TEST_NSEC_PER_SEC 1000000000ll
+
+/* CLOCK_MONOTONIC in ns: the clock of DRM_IOCTL_SYNCOBJ_WAIT deadlines. */
+static inline int64_t ncgpu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NCGPU_TEST_NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* Like ncgpu_syncobj_wait(), but @rel_ns is relative to now, not a deadline. */
+static inline int ncgpu_syncobj_wait_for(int fd, uint32_t handle, int64_t rel_ns)
+{
+	return ncgpu_syncobj_wait(fd, handle, ncgpu_now_ns() + rel_ns);
+}
+
+static inline int ncgpu_syncobj_destroy(int fd, uint32_t handle)
+{
+	struct drm_syncobj_destroy d = { .handle = handle };
+
+	return ncgpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_DESTROY, &d);
+}
+
+/* Submits @cmds and waits up to 10 s for the job's fence. */
+static inline int ncgpu_submit_wait(int fd, const struct drm_ncgpu_cmd *cmds, uint32_t count)
+{
+	uint32_t syncobj;
+	int ret = ncgpu_syncobj_create(fd, &syncobj);
+
+	if (ret)
+		return ret;
+	ret = ncgpu_submit_cmds(fd, cmds, count, 0, syncobj);
+	if (!ret)
+		ret = ncgpu_syncobj_wait_for(fd, syncobj, 10 * NCGPU_TEST_NSEC_PER_SEC);
+	ncgpu_syncobj_destroy(fd, syncobj);
+	return ret;
+}
+
+static inline int ncgpu_copy_wait(int fd, uint32_t dst, uint64_t dst_offset, uint32_t src,
+				  uint64_t src_offset, uint64_t size)
+{
+	struct drm_ncgpu_cmd c = ncgpu_cmd_copy(dst, dst_offset, src, src_offset, size);
+
+	return ncgpu_submit_wait(fd, &c, 1);
+}
+
+static inline int ncgpu_fill_wait(int fd, uint32_t dst, uint64_t offset, uint64_t size,
+				  uint64_t value)
+{
+	struct drm_ncgpu_cmd c = ncgpu_cmd_fill(dst, offset, size, value);
+
+	return ncgpu_submit_wait(fd, &c, 1);
+}
+
+/* Byte @i of a FILL range: byte i % 8 of @value, little-endian. */
+static inline uint8_t ncgpu_fill_byte(uint64_t value, uint64_t i)
+{
+	return (uint8_t)(value >> (8 * (i % 8)));
+}
+
+/* A BO with its CPU mapping (NULL for NO_MMAP BOs); @size is a page multiple. */
+struct ncgpu_mapped_bo {
+	uint32_t handle;
+	uint32_t flags;
+	size_t size;
+	uint8_t *map;
+};
+
+static inline int ncgpu_mapped_bo_create(int fd, size_t size, uint32_t flags,
+					 struct ncgpu_mapped_bo *bo)
+{
+	int ret = ncgpu_bo_create(fd, size, flags, &bo->handle);
+
+	if (ret)
+		return ret;
+	bo->flags = flags;
+	bo->size = size;
+	bo->map = NULL;
+	if (flags & DRM_NCGPU_BO_NO_MMAP)
+		return 0;
+	bo->map = ncgpu_bo_map(fd, bo->handle, size, &ret);
+	if (!bo->map)
+		ncgpu_bo_close(fd, bo->handle);
+	return ret;
+}
+
+/* evict_chaos of the loaded module (0..1000), or -errno. */
+static inline int ncgpu_evict_chaos(void)
+{
+	char buf[16];
+	int ret = ncgpu_module_param("evict_chaos", buf, sizeof(buf));
+
+	return ret ? ret : atoi(buf);
+}
+
+/* Creates a dumb BO of @size bytes (a multiple of 4096) on a KMS-less card node. */
+static inline int ncgpu_dumb_create(int fd, uint64_t size, uint32_t *handle)
+{
+	struct drm_mode_create_dumb c = { .width = 1024, .bpp = 32, .height = size / 4096 };
+	int ret = ncgpu_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &c);
+
+	if (!ret)
+		*handle = c.handle;
+	return ret;
+}
+
+static inline void *ncgpu_dumb_map(int fd, uint32_t handle, size_t size, int *err)
+{
+	struct drm_mode_map_dumb m = { .handle = handle };
+	void *p;
+
+	*err = ncgpu_ioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &m);
+	if (*err)
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, m.offset);
+	if (p == MAP_FAILED) {
+		*err = -errno;
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * A dumb BO of another driver (vgem), CPU-mapped through that driver, exported
+ * as @dmabuf and imported into ncgpu as @handle.
+ */
+struct ncgpu_foreign_bo {
+	uint32_t foreign_handle;
+	uint32_t handle;
+	int dmabuf;
+	size_t size;
+	uint8_t *map;
+};
+
+/* Creates @bo of @size bytes (a multiple of 4096) on the card node @card_fd. */
+static inline int ncgpu_foreign_bo_create(int fd, int card_fd, size_t size,
+					  struct ncgpu_foreign_bo *bo)
+{
+	int ret = ncgpu_dumb_create(card_fd, size, &bo->foreign_handle);
+
+	if (ret)
+		return ret;
+	bo->size = size;
+	bo->map = ncgpu_dumb_map(card_fd, bo->foreign_handle, size, &ret);
+	if (!ret)
+		ret = ncgpu_prime_export(card_fd, bo->foreign_handle, &bo->dmabuf);
+	if (!ret)
+		ret = ncgpu_prime_import(fd, bo->dmabuf, &bo->handle);
+	return ret;
 }
 
 #endif /* NCGPU_TEST_H */

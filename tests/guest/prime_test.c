@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: MIT
+/*
+ * In-guest tests of ncgpu's PRIME (dma-buf) export and import, within ncgpu
+ * and with vgem as a foreign driver.
+ *
+ * On a non-coherent device only write-combined BOs can be exported; on an
+ * IO-coherent device every BO can. The tests read the mode from DEV_QUERY.
+ */
+#define _GNU_SOURCE
+#include <stdbool.h>
+
+/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#include "ncgpu_test.h"
+
+#define BO_SIZE (64 * 1024)
+#define SEED 0x0d15ea5e0b0e5eedull
+#define WAIT_NS 10000000000ll
+#define STALL_US 500000
+
+static size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static bool io_coherent(const struct ncgpu_device *dev)
+{
+	return dev->info.coherency == DRM_NCGPU_COHERENCY_IO;
+}
+
+/* The flags of a BO that can be exported, preferring non-zero create flags. */
+static uint32_t exportable_flags(const struct ncgpu_device *dev)
+{
+	return io_coherent(dev) ? DRM_NCGPU_BO_WB_MMAP : 0;
+}
+
+static uint64_t pattern_word(uint64_t seed, size_t i)
+{
+	return seed ^ (i * 0x9e3779b97f4a7c15ull);
+}
+
+static void fill_pattern(void *buf, size_t len, uint64_t seed)
+{
+	uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		w[i] = pattern_word(seed, i);
+}
+
+/* Byte offset of the first word of @buf that breaks the pattern, or -1. */
+static long pattern_mismatch(const void *buf, size_t len, uint64_t seed)
+{
+	const uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		if (w[i] != pattern_word(seed, i))
+			return (long)(i * sizeof(*w));
+	return -1;
+}
+
+/* Offset of the first byte of @buf that is not @value, or -1. */
+static long first_byte_not(const void *buf, size_t len, uint8_t value)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != value)
+			return (long)i;
+	return -1;
+}
+
+static uint32_t create_bo(struct __test_metadata *_metadata, int fd, uint64_t size,
+			  uint32_t flags)
+{
+	uint32_t handle = 0;
+	int ret = ncgpu_bo_create(fd, size, flags, &handle);
+
+	ASSERT_EQ(0, ret) TH_LOG("BO_CREATE(size %llu, flags %#x): %s",
+				 (unsigned long long)size, flags, strerror(-ret));
+	return handle;
+}
+
+static void *map_bo(struct __test_metadata *_metadata, int fd, uint32_t handle, size_t size)
+{
+	int err = 0;
+	void *map = ncgpu_bo_map(fd, handle, size, &err);
+
+	ASSERT_NE(NULL, map) TH_LOG("mapping BO %u: %s", handle, strerror(-err));
+	return map;
+}
+
+static struct drm_ncgpu_bo_query_info query_bo(struct __test_metadata *_metadata, int fd,
+					       uint32_t handle)
+{
+	struct drm_ncgpu_bo_query_info info;
+	int ret = ncgpu_bo_info(fd, handle, &info);
+
+	ASSERT_EQ(0, ret) TH_LOG("BO_QUERY_INFO(%u): %s", handle, strerror(-ret));
+	return info;
+}
+
+static int export_bo(struct __test_metadata *_metadata, int fd, uint32_t handle)
+{
+	int dmabuf = -1;
+	int ret = ncgpu_prime_export(fd, handle, &dmabuf);
+
+	ASSERT_EQ(0, ret) TH_LOG("PRIME_HANDLE_TO_FD(%u): %s", handle, strerror(-ret));
+	return dmabuf;
+}
+
+static uint32_t import_dmabuf(struct __test_metadata *_metadata, int fd, int dmabuf)
+{
+	uint32_t handle = 0;
+	int ret = ncgpu_prime_import(fd, dmabuf, &handle);
+
+	ASSERT_EQ(0, ret) TH_LOG("PRIME_FD_TO_HANDLE: %s", strerror(-ret));
+	return handle;
+}
+
+static void *map_dmabuf(struct __test_metadata *_metadata, int dmabuf, size_t size)
+{
+	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf, 0);
+
+	ASSERT_NE(MAP_FAILED, map) TH_LOG("mapping the dma-buf: %s", strerror(errno));
+	return map;
+}
+
+static void dmabuf_sync(struct __test_metadata *_metadata, int dmabuf, uint64_t flags)
+{
+	int ret = ncgpu_dmabuf_sync(dmabuf, flags);
+
+	ASSERT_EQ(0, ret) TH_LOG("DMA_BUF_IOCTL_SYNC(%#llx): %s", (unsigned long long)flags,
+				 strerror(-ret));
+}
+
+/* Submits one job that stalls and then fills @handle with @value. */
+static void submit_late_fill(struct __test_metadata *_metadata, int fd, uint32_t handle,
+			     size_t size, uint64_t value)
+{
+	struct drm_ncgpu_cmd cmds[2] = {
+		ncgpu_cmd_stall(STALL_US),
+		ncgpu_cmd_fill(handle, 0, size, value),
+	};
+	int ret = ncgpu_submit_cmds(fd, cmds, 2, 0, 0);
+
+	ASSERT_EQ(0, ret) TH_LOG("SUBMIT: %s", strerror(-ret));
+}
+
+/* ---------------------------------------------------------------------- */
+
+NCGPU_DEVICE_FIXTURE(prime)
+
+TEST_F(prime, reports_import_and_export_cap)
+{
+	struct drm_get_cap cap = { .capability = DRM_CAP_PRIME };
+
+	ASSERT_EQ(0, ncgpu_ioctl(self->dev.fd, DRM_IOCTL_GET_CAP, &cap));
+	EXPECT_EQ((uint64_t)(DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT),
+		  cap.value & (DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT));
+}
+
+TEST_F(prime, export_of_wc_bo_has_bo_size)
+{
+	struct drm_ncgpu_bo_create c = { .size = 12388 };
+	int dmabuf;
+
+	ASSERT_EQ(0, ncgpu_ioctl(self->dev.fd, DRM_IOCTL_NCGPU_BO_CREATE, &c));
+	dmabuf = export_bo(_metadata, self->dev.fd, c.handle);
+	EXPECT_EQ((off_t)c.size, lseek(dmabuf, 0, SEEK_END));
+	close(dmabuf);
+}
+
+TEST_F(prime, export_rejects_bad_handle)
+{
+	uint32_t closed = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	int dmabuf;
+
+	ASSERT_EQ(0, ncgpu_bo_close(self->dev.fd, closed));
+	EXPECT_EQ(-ENOENT, ncgpu_prime_export(self->dev.fd, closed, &dmabuf));
+	EXPECT_EQ(-ENOENT, ncgpu_prime_export(self->dev.fd, 0, &dmabuf));
+}
+
+TEST_F(prime, export_of_wb_bo_only_when_io_coherent)
+{
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP);
+	int dmabuf = -1;
+	int ret = ncgpu_prime_export(self->dev.fd, handle, &dmabuf);
+
+	if (!io_coherent(&self->dev)) {
+		EXPECT_EQ(-EINVAL, ret) TH_LOG("a cached BO of a non-coherent device was exported");
+	} else {
+		ASSERT_EQ(0, ret) TH_LOG("IO-coherent device refused to export a WB BO");
+		EXPECT_EQ((off_t)BO_SIZE, lseek(dmabuf, 0, SEEK_END));
+	}
+	if (!ret)
+		close(dmabuf);
+}
+
+TEST_F(prime, self_import_gives_same_handle)
+{
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
+
+	EXPECT_EQ(handle, import_dmabuf(_metadata, self->dev.fd, dmabuf));
+	EXPECT_EQ(handle, import_dmabuf(_metadata, self->dev.fd, dmabuf));
+	close(dmabuf);
+}
+
+TEST_F(prime, import_in_other_file_is_same_bo_not_imported)
+{
+	uint32_t flags = exportable_flags(&self->dev);
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, flags);
+	struct drm_ncgpu_bo_query_info own = query_bo(_metadata, self->dev.fd, handle);
+	struct drm_ncgpu_bo_query_info other_info;
+	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
+	int other = ncgpu_open();
+	uint32_t other_handle;
+
+	ASSERT_LE(0, other);
+	other_handle = import_dmabuf(_metadata, other, dmabuf);
+	other_info = query_bo(_metadata, other, other_handle);
+	EXPECT_EQ(0u, other_info.extra_flags & DRM_NCGPU_BO_IS_IMPORTED)
+		TH_LOG("an ncgpu export came back as a foreign import");
+	EXPECT_EQ(own.extra_flags, other_info.extra_flags);
+	EXPECT_EQ(flags, other_info.create_flags);
+	close(other);
+	close(dmabuf);
+}
+
+TEST_F(prime, import_in_other_file_shares_data)
+{
+	uint32_t flags = exportable_flags(&self->dev);
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, flags);
+	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
+	int other = ncgpu_open();
+	uint32_t other_handle;
+	void *own_map, *other_map;
+
+	ASSERT_LE(0, other);
+	other_handle = import_dmabuf(_metadata, other, dmabuf);
+	own_map = map_bo(_metadata, self->dev.fd, handle, BO_SIZE);
+	other_map = map_bo(_metadata, other, other_handle, BO_SIZE);
+	fill_pattern(own_map, BO_SIZE, SEED);
+	EXPECT_EQ(-1, pattern_mismatch(other_map, BO_SIZE, SEED))
+		TH_LOG("the importing file does not see the exporter's writes");
+	fill_pattern(other_map, BO_SIZE, ~SEED);
+	EXPECT_EQ(-1, pattern_mismatch(own_map, BO_SIZE, ~SEED))
+		TH_LOG("the exporting file does not see the importer's writes");
+	munmap(own_map, BO_SIZE);
+	munmap(other_map, BO_SIZE);
+	close(other);
+	close(dmabuf);
+}
+
+TEST_F(prime, reimport_into_exporting_file_gives_original_handle)
+{
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
+	int other = ncgpu_open();
+	int other_dmabuf;
+	uint32_t other_handle;
+
+	ASSERT_LE(0, other);
+	other_handle = import_dmabuf(_metadata, other, dmabuf);
+	close(dmabuf);
+	other_dmabuf = export_bo(_metadata, other, other_handle);
+	EXPECT_EQ(handle, import_dmabuf(_metadata, self->dev.fd, other_dmabuf));
+	close(other_dmabuf);
+	close(other);
+}
+
+TEST_F(prime, dmabuf_mmap_shows_bo_data)
+{
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
+	void *bo_map = map_bo(_metadata, self->dev.fd, handle, BO_SIZE);
+	void *buf_map = map_dmabuf(_metadata, dmabuf, BO_SIZE);
+
+	fill_pattern(bo_map, BO_SIZE, SEED);
+	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	EXPECT_EQ(-1, pattern_mismatch(buf_map, BO_SIZE, SEED))
+		TH_LOG("the dma-buf mapping does not show the BO's data");
+	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+
+	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	fill_pattern(buf_map, BO_SIZE, ~SEED);
+	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+	EXPECT_EQ(-1, pattern_mismatch(bo_map, BO_SIZE, ~SEED))
+		TH_LOG("the BO mapping does not show writes through the dma-buf");
+	munmap(buf_map, BO_SIZE);
+	munmap(bo_map, BO_SIZE);
+	close(dmabuf);
+}
+
+TEST_F(prime, dmabuf_sync_start_and_end_succeed)
+{
+	const uint64_t access[] = { DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE, DMA_BUF_SYNC_RW };
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(access); i++) {
+		EXPECT_EQ(0, ncgpu_dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | access[i]))
+			TH_LOG("START, access %#llx", (unsigned long long)access[i]);
+		EXPECT_EQ(0, ncgpu_dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | access[i]))
+			TH_LOG("END, access %#llx", (unsigned long long)access[i]);
+	}
+	close(dmabuf);
+}
+
+TEST_F(prime, dmabuf_sync_rejects_bad_flags)
+{
+	const uint64_t bad[] = {
+		DMA_BUF_SYNC_START, DMA_BUF_SYNC_END, 1ull << 3,
+		DMA_BUF_SYNC_READ | (1ull << 3), DMA_BUF_SYNC_RW | (1ull << 63),
+	};
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-EINVAL, ncgpu_dmabuf_sync(dmabuf, bad[i]))
+			TH_LOG("flags %#llx", (unsigned long long)bad[i]);
+	}
+	close(dmabuf);
+}
+
+TEST_F(prime, dmabuf_sync_waits_for_device_job)
+{
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
+	void *buf_map = map_dmabuf(_metadata, dmabuf, BO_SIZE);
+
+	submit_late_fill(_metadata, self->dev.fd, handle, BO_SIZE, 0x5a5a5a5a5a5a5a5aull);
+	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->dev.fd, handle, 0))
+		TH_LOG("the stalled job already finished, nothing to wait for");
+	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	EXPECT_EQ(-1, first_byte_not(buf_map, BO_SIZE, 0x5a))
+		TH_LOG("SYNC_START returned before the device job wrote the BO");
+	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	munmap(buf_map, BO_SIZE);
+	close(dmabuf);
+}
+
+TEST_F(prime, new_exported_bo_reads_zero_through_dmabuf)
+{
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	void *map = map_bo(_metadata, self->dev.fd, handle, BO_SIZE);
+	int dmabuf;
+	long at;
+
+	/* Leave a secret in freed memory first. */
+	fill_pattern(map, BO_SIZE, SEED);
+	munmap(map, BO_SIZE);
+	ASSERT_EQ(0, ncgpu_bo_close(self->dev.fd, handle));
+
+	handle = create_bo(_metadata, self->dev.fd, BO_SIZE, exportable_flags(&self->dev));
+	dmabuf = export_bo(_metadata, self->dev.fd, handle);
+	map = map_dmabuf(_metadata, dmabuf, BO_SIZE);
+	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	at = first_byte_not(map, BO_SIZE, 0);
+	EXPECT_EQ(-1, at) TH_LOG("byte %ld of a new BO's dma-buf is not zero", at);
+	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	munmap(map, BO_SIZE);
+	close(dmabuf);
+}
+
+TEST_F(prime, dmabuf_mapping_outlives_fd_and_handle)
+{
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
+	void *buf_map = map_dmabuf(_metadata, dmabuf, BO_SIZE);
+	void *bo_map = map_bo(_metadata, self->dev.fd, handle, BO_SIZE);
+
+	fill_pattern(buf_map, BO_SIZE, SEED);
+	ASSERT_EQ(0, close(dmabuf));
+	ASSERT_EQ(0, ncgpu_bo_close(self->dev.fd, handle));
+	ASSERT_EQ(-ENOENT, ncgpu_prime_export(self->dev.fd, handle, &dmabuf))
+		TH_LOG("GEM_CLOSE left the handle alive");
+
+	EXPECT_EQ(-1, pattern_mismatch(buf_map, BO_SIZE, SEED));
+	fill_pattern(buf_map, BO_SIZE, ~SEED);
+	EXPECT_EQ(-1, pattern_mismatch(bo_map, BO_SIZE, ~SEED))
+		TH_LOG("the two mappings no longer share memory");
+	ASSERT_EQ(0, munmap(bo_map, BO_SIZE));
+	EXPECT_EQ(-1, pattern_mismatch(buf_map, BO_SIZE, ~SEED))
+		TH_LOG("unmapping the BO mapping broke the dma-buf mapping");
+	ASSERT_EQ(0, munmap(buf_map, BO_SIZE));
+}
+
+TEST_F(prime, dmabuf_mmap_beyond_size_fails)
+{
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
+	size_t size = BO_SIZE + page_size();
+	void *map;
+
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf, 0);
+	EXPECT_EQ(MAP_FAILED, map) TH_LOG("a dma-buf mapping larger than the BO was accepted");
+	if (map != MAP_FAILED)
+		munmap(map, size);
+	close(dmabuf);
+}
+
+/* ---------------------------------------------------------------------- */
+
+FIXTURE(prime_vgem)
+{
+	struct ncgpu_device dev;
+	int vgem;
+};
+
+FIXTURE_SETUP(prime_vgem)
+{
+	ncgpu_device_setup(_metadata, &self->dev);
+	/* vgem's dumb buffers can only be created on its primary node. */
+	self->vgem = ncgpu_open_primary_driver("vgem");
+	if (self->vgem < 0 && !ncgpu_module_loaded("vgem"))
+		NCGPU_SETUP_SKIP("vgem module not loaded");
+	ASSERT_LE(0, self->vgem) TH_LOG("vgem is loaded but has no card node");
+}
+
+FIXTURE_TEARDOWN(prime_vgem)
+{
+	close(self->vgem);
+	close(self->dev.fd);
+}
+
+#define VGEM_BO_SIZE (256 * 1024)
+
+struct vgem_bo {
+	uint32_t handle;
+	uint64_t size;
+};
+
+static struct vgem_bo vgem_create(struct __test_metadata *_metadata, int vgem)
+{
+	struct vgem_bo bo = { .size = VGEM_BO_SIZE };
+	int ret = ncgpu_dumb_create(vgem, bo.size, &bo.handle);
+
+	ASSERT_EQ(0, ret) TH_LOG("vgem MODE_CREATE_DUMB: %s", strerror(-ret));
+	return bo;
+}
+
+static void *vgem_map(struct __test_metadata *_metadata, int vgem, struct vgem_bo bo)
+{
+	int err = 0;
+	void *map = ncgpu_dumb_map(vgem, bo.handle, bo.size, &err);
+
+	ASSERT_NE(NULL, map) TH_LOG("mapping the vgem BO: %s", strerror(-err));
+	return map;
+}
+
+/* Imports a vgem BO into ncgpu; returns the ncgpu handle. */
+static uint32_t import_vgem_bo(struct __test_metadata *_metadata, FIXTURE_DATA(prime_vgem) *self,
+			       struct vgem_bo bo)
+{
+	int dmabuf = export_bo(_metadata, self->vgem, bo.handle);
+	uint32_t handle = import_dmabuf(_metadata, self->dev.fd, dmabuf);
+
+	close(dmabuf);
+	return handle;
+}
+
+TEST_F(prime_vgem, vgem_import_is_flagged_imported)
+{
+	struct vgem_bo bo = vgem_create(_metadata, self->vgem);
+	uint32_t handle = import_vgem_bo(_metadata, self, bo);
+	struct drm_ncgpu_bo_query_info info = query_bo(_metadata, self->dev.fd, handle);
+
+	EXPECT_EQ((uint32_t)DRM_NCGPU_BO_IS_IMPORTED, info.extra_flags & DRM_NCGPU_BO_IS_IMPORTED);
+	EXPECT_EQ(0u, info.create_flags);
+	EXPECT_EQ(0u, info.pad);
+}
+
+TEST_F(prime_vgem, vgem_import_refuses_mmap_offset)
+{
+	struct vgem_bo bo = vgem_create(_metadata, self->vgem);
+	uint32_t handle = import_vgem_bo(_metadata, self, bo);
+	uint64_t offset;
+
+	EXPECT_EQ(-EINVAL, ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset));
+}
+
+TEST_F(prime_vgem, device_reads_vgem_import)
+{
+	struct vgem_bo bo = vgem_create(_metadata, self->vgem);
+	void *vgem_map_ptr = vgem_map(_metadata, self->vgem, bo);
+	uint32_t src, dst;
+	struct drm_ncgpu_cmd copy;
+	void *dst_map;
+	int ret;
+
+	fill_pattern(vgem_map_ptr, bo.size, SEED);
+	src = import_vgem_bo(_metadata, self, bo);
+	dst = create_bo(_metadata, self->dev.fd, bo.size, 0);
+	copy = ncgpu_cmd_copy(dst, 0, src, 0, bo.size);
+	ret = ncgpu_submit_cmds(self->dev.fd, &copy, 1, 0, 0);
+	ASSERT_EQ(0, ret) TH_LOG("SUBMIT: %s", strerror(-ret));
+	ASSERT_EQ(0, ncgpu_bo_wait(self->dev.fd, dst, WAIT_NS));
+	dst_map = map_bo(_metadata, self->dev.fd, dst, bo.size);
+	EXPECT_EQ(-1, pattern_mismatch(dst_map, bo.size, SEED))
+		TH_LOG("the device did not read the vgem BO's data");
+	munmap(dst_map, bo.size);
+	munmap(vgem_map_ptr, bo.size);
+}
+
+TEST_F(prime_vgem, vgem_dmabuf_sync_waits_for_device_write)
+{
+	struct vgem_bo bo = vgem_create(_metadata, self->vgem);
+	int dmabuf = export_bo(_metadata, self->vgem, bo.handle);
+	uint32_t handle = import_dmabuf(_metadata, self->dev.fd, dmabuf);
+	void *map = map_dmabuf(_metadata, dmabuf, bo.size);
+
+	submit_late_fill(_metadata, self->dev.fd, handle, bo.size, 0xc3c3c3c3c3c3c3c3ull);
+	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->dev.fd, handle, 0))
+		TH_LOG("the stalled job already finished, nothing to wait for");
+	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	EXPECT_EQ(-1, first_byte_not(map, bo.size, 0xc3))
+		TH_LOG("vgem's dma-buf does not show the finished device write");
+	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	munmap(map, bo.size);
+	close(dmabuf);
+}
+
+TEST_F(prime_vgem, ncgpu_export_imports_into_vgem)
+{
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	void *bo_map = map_bo(_metadata, self->dev.fd, handle, BO_SIZE);
+	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
+	uint32_t vgem_handle = import_dmabuf(_metadata, self->vgem, dmabuf);
+	void *buf_map;
+
+	EXPECT_NE(0u, vgem_handle);
+	fill_pattern(bo_map, BO_SIZE, SEED);
+	buf_map = map_dmabuf(_metadata, dmabuf, BO_SIZE);
+	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	EXPECT_EQ(-1, pattern_mismatch(buf_map, BO_SIZE, SEED))
+		TH_LOG("the dma-buf does not show data written through ncgpu");
+	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	munmap(buf_map, BO_SIZE);
+	munmap(bo_map, BO_SIZE);
+	close(dmabuf);
+}
+
+TEST_F(prime_vgem, roundtrip_through_vgem_gives_original_handle)
+{
+	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
+	uint32_t vgem_handle = import_dmabuf(_metadata, self->vgem, dmabuf);
+	int vgem_dmabuf;
+	uint32_t back;
+
+	close(dmabuf);
+	vgem_dmabuf = export_bo(_metadata, self->vgem, vgem_handle);
+	back = import_dmabuf(_metadata, self->dev.fd, vgem_dmabuf);
+	EXPECT_EQ(handle, back);
+	EXPECT_EQ(0u, query_bo(_metadata, self->dev.fd, back).extra_flags &
+		      DRM_NCGPU_BO_IS_IMPORTED);
+	close(vgem_dmabuf);
+}
+
+TEST_HARNESS_MAIN
