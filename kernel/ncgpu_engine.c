@@ -452,8 +452,12 @@ static int ncgpu_job_reserve(struct ncgpu_job *job, struct ww_acquire_ctx *ctx)
 	return 0;
 }
 
-/* The commit point: nothing fails from here on. */
-static void ncgpu_job_push(struct ncgpu_job *job, struct drm_syncobj *out_syncobj)
+/*
+ * The commit point: nothing fails from here on. Once queued the job may run
+ * and be freed at any time, so everything that touches it comes first.
+ */
+static void ncgpu_job_push(struct ncgpu_job *job, struct drm_syncobj *out_syncobj,
+			   struct ww_acquire_ctx *ctx)
 {
 	struct ncgpu_engine *engine = &job->ndev->engine;
 	enum dma_resv_usage usage;
@@ -468,6 +472,7 @@ static void ncgpu_job_push(struct ncgpu_job *job, struct drm_syncobj *out_syncob
 	}
 	if (out_syncobj)
 		drm_syncobj_replace_fence(out_syncobj, job->fence);
+	drm_gem_unlock_reservations(job->objs, job->bo_count, ctx);
 	queue_work(engine->queue, &job->work);
 	mutex_unlock(&engine->seqno_lock);
 }
@@ -488,8 +493,7 @@ static int ncgpu_job_submit(struct ncgpu_job *job, struct drm_syncobj *out_synco
 		job->fence = NULL;
 		return ret;
 	}
-	ncgpu_job_push(job, out_syncobj);
-	drm_gem_unlock_reservations(job->objs, job->bo_count, &ctx);
+	ncgpu_job_push(job, out_syncobj, &ctx);
 	return 0;
 }
 

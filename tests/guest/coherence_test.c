@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The coherence model as userspace sees it. On a non-coherent device a
+ * write-back BO has a CPU view and a device view: CPU writes reach the device
+ * only through a FLUSH of their granule, device writes reach the CPU only
+ * through a FLUSH_AND_INVALIDATE, and both act on exactly the granules their
+ * range touches. Every test that shows data arriving has a twin showing it
+ * does not arrive without the sync, so a driver that is coherent by accident
+ * fails.
+ *
+ * The device view is read by a COPY into a write-combined probe BO. That COPY
+ * is always the first job after the CPU writes it checks, so the results hold
+ * with evict_chaos too: a spontaneous write-back happens only at a job's
+ * completion, after the job has read its sources.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#include "ncgpu_test.h"
+
+#define FLUSH DRM_NCGPU_BO_SYNC_FLUSH
+#define FLUSH_INV DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE
+#define FILL_VALUE 0xf7e6d5c4b3a29180ull
+#define SEC NCGPU_TEST_NSEC_PER_SEC
+#define CHAOS_ALWAYS 1000
+
+FIXTURE(coherence) {
+	struct ncgpu_device dev;
+	int fd;
+	size_t granule;
+	/* Whether WB BOs have separate CPU and device views. */
+	bool split;
+	int evict_chaos;
+	/* A write-back BO of at least eight granules. */
+	struct ncgpu_mapped_bo wb;
+	/* A write-combined BO of the same size. */
+	struct ncgpu_mapped_bo wc;
+	/* Where read_device_view() copies the device view of wb. */
+	struct ncgpu_mapped_bo probe;
+};
+
+FIXTURE_SETUP(coherence)
+{
+	size_t page = sysconf(_SC_PAGESIZE), size;
+
+	ncgpu_device_setup(_metadata, &self->dev);
+	self->fd = self->dev.fd;
+	self->granule = self->dev.info.sync_granule;
+	self->split = self->dev.info.coherency == DRM_NCGPU_COHERENCY_NONE;
+	self->evict_chaos = ncgpu_evict_chaos();
+	ASSERT_LE(0, self->evict_chaos);
+	size = (8 * self->granule + page - 1) / page * page;
+	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, size, DRM_NCGPU_BO_WB_MMAP, &self->wb));
+	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, size, 0, &self->wc));
+	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, size, 0, &self->probe));
+}
+
+FIXTURE_TEARDOWN(coherence)
+{
+	close(self->fd);
+}
+
+#define REQUIRE_SPLIT_VIEWS() do { \
+	if (!self->split) \
+		SKIP(return, "IO-coherent device: write-back BOs have one view"); \
+} while (0)
+
+static int read_device_view(FIXTURE_DATA(coherence) *self)
+{
+	return ncgpu_copy_wait(self->fd, self->probe.handle, 0, self->wb.handle, 0,
+			       self->wb.size);
+}
+
+static int sync_one(FIXTURE_DATA(coherence) *self, uint32_t type, uint64_t offset,
+		    uint64_t size)
+{
+	return ncgpu_sync(self->fd, self->wb.handle, type, offset, size);
+}
+
+static uint8_t *granule_at(const FIXTURE_DATA(coherence) *self, uint8_t *map, size_t g)
+{
+	return map + g * self->granule;
+}
+
+static bool bytes_equal(const uint8_t *p, uint8_t value, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != value)
+			return false;
+	return true;
+}
+
+static bool is_filled(const uint8_t *p, uint64_t value, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != ncgpu_fill_byte(value, i))
+			return false;
+	return true;
+}
+
+/* Whether granule @g of @map holds @value in every byte. */
+static bool granule_is(const FIXTURE_DATA(coherence) *self, uint8_t *map, size_t g,
+		       uint8_t value)
+{
+	return bytes_equal(granule_at(self, map, g), value, self->granule);
+}
+
+static bool granule_is_filled(const FIXTURE_DATA(coherence) *self, uint8_t *map, size_t g)
+{
+	return is_filled(granule_at(self, map, g), FILL_VALUE, self->granule);
+}
+
+static int fill_granules(FIXTURE_DATA(coherence) *self, size_t first, size_t count)
+{
+	return ncgpu_fill_wait(self->fd, self->wb.handle, first * self->granule,
+			       count * self->granule, FILL_VALUE);
+}
+
+/* CPU-writes @value into granules first..first+count-1 of the WB BO. */
+static void cpu_write_granules(FIXTURE_DATA(coherence) *self, size_t first, size_t count,
+			       uint8_t value)
+{
+	memset(granule_at(self, self->wb.map, first), value, count * self->granule);
+}
+
+TEST_F(coherence, cpu_write_without_flush_is_not_seen_by_device)
+{
+	REQUIRE_SPLIT_VIEWS();
+	memset(self->wb.map, 0xa5, self->wb.size);
+	ASSERT_EQ(0, read_device_view(self));
+	ASSERT_TRUE(bytes_equal(self->probe.map, 0, self->wb.size));
+}
+
+TEST_F(coherence, cpu_write_with_flush_is_seen_by_device)
+{
+	memset(self->wb.map, 0xa5, self->wb.size);
+	ASSERT_EQ(0, sync_one(self, FLUSH, 0, self->wb.size));
+	ASSERT_EQ(0, read_device_view(self));
+	ASSERT_TRUE(bytes_equal(self->probe.map, 0xa5, self->wb.size));
+}
+
+TEST_F(coherence, device_write_without_invalidate_is_not_seen_by_cpu)
+{
+	REQUIRE_SPLIT_VIEWS();
+	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->wb.handle, 0, self->wb.size, FILL_VALUE));
+	ASSERT_TRUE(bytes_equal(self->wb.map, 0, self->wb.size));
+	/* Control: the device did write. */
+	ASSERT_EQ(0, read_device_view(self));
+	ASSERT_TRUE(is_filled(self->probe.map, FILL_VALUE, self->wb.size));
+}
+
+TEST_F(coherence, device_write_with_flush_and_invalidate_is_seen_by_cpu)
+{
+	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->wb.handle, 0, self->wb.size, FILL_VALUE));
+	ASSERT_EQ(0, sync_one(self, FLUSH_INV, 0, self->wb.size));
+	ASSERT_TRUE(is_filled(self->wb.map, FILL_VALUE, self->wb.size));
+}
+
+TEST_F(coherence, one_byte_flush_at_unaligned_offset_affects_one_granule)
+{
+	size_t g = self->granule;
+
+	REQUIRE_SPLIT_VIEWS();
+	cpu_write_granules(self, 1, 1, 0x11);
+	cpu_write_granules(self, 2, 1, 0x22);
+	cpu_write_granules(self, 3, 1, 0x33);
+	ASSERT_EQ(0, sync_one(self, FLUSH, 2 * g + g / 2 + 1, 1));
+	ASSERT_EQ(0, read_device_view(self));
+	EXPECT_TRUE(granule_is(self, self->probe.map, 1, 0));
+	EXPECT_TRUE(granule_is(self, self->probe.map, 2, 0x22));
+	EXPECT_TRUE(granule_is(self, self->probe.map, 3, 0));
+}
+
+TEST_F(coherence, flush_straddling_a_boundary_affects_two_granules)
+{
+	size_t g = self->granule;
+
+	REQUIRE_SPLIT_VIEWS();
+	cpu_write_granules(self, 1, 1, 0x11);
+	cpu_write_granules(self, 2, 1, 0x22);
+	cpu_write_granules(self, 3, 1, 0x33);
+	cpu_write_granules(self, 4, 1, 0x44);
+	ASSERT_EQ(0, sync_one(self, FLUSH, 3 * g - 1, 2));
+	ASSERT_EQ(0, read_device_view(self));
+	EXPECT_TRUE(granule_is(self, self->probe.map, 1, 0));
+	EXPECT_TRUE(granule_is(self, self->probe.map, 2, 0x22));
+	EXPECT_TRUE(granule_is(self, self->probe.map, 3, 0x33));
+	EXPECT_TRUE(granule_is(self, self->probe.map, 4, 0));
+}
+
+TEST_F(coherence, flush_writes_back_every_byte_of_the_granule)
+{
+	uint8_t *cpu = granule_at(self, self->wb.map, 2);
+	size_t i, g = self->granule;
+
+	for (i = 0; i < g; i++)
+		cpu[i] = (uint8_t)(i * 3 + 1);
+	ASSERT_EQ(0, sync_one(self, FLUSH, 3 * g - 1, 1));
+	ASSERT_EQ(0, read_device_view(self));
+	ASSERT_EQ(0, memcmp(granule_at(self, self->probe.map, 2), cpu, g));
+}
+
+TEST_F(coherence, flush_of_partly_written_granule_overwrites_device_data)
+{
+	size_t g = self->granule;
+	uint8_t *dev = granule_at(self, self->probe.map, 1);
+
+	REQUIRE_SPLIT_VIEWS();
+	ASSERT_EQ(0, fill_granules(self, 1, 1));
+	granule_at(self, self->wb.map, 1)[5] = 0x77;
+	ASSERT_EQ(0, sync_one(self, FLUSH, g + 5, 1));
+	ASSERT_EQ(0, read_device_view(self));
+	/* A line write-back carries the CPU's stale bytes too, as a real cache does. */
+	ASSERT_EQ(0x77, dev[5]);
+	ASSERT_TRUE(bytes_equal(dev, 0, 5));
+	ASSERT_TRUE(bytes_equal(dev + 6, 0, g - 6));
+}
+
+TEST_F(coherence, flush_of_clean_granule_keeps_device_data)
+{
+	REQUIRE_SPLIT_VIEWS();
+	ASSERT_EQ(0, fill_granules(self, 1, 1));
+	cpu_write_granules(self, 2, 1, 0x22);
+	ASSERT_EQ(0, sync_one(self, FLUSH, 0, self->wb.size));
+	ASSERT_EQ(0, read_device_view(self));
+	EXPECT_TRUE(granule_is_filled(self, self->probe.map, 1));
+	EXPECT_TRUE(granule_is(self, self->probe.map, 2, 0x22));
+}
+
+TEST_F(coherence, flush_and_invalidate_of_one_granule_keeps_neighbours_stale)
+{
+	size_t g = self->granule;
+
+	REQUIRE_SPLIT_VIEWS();
+	ASSERT_EQ(0, fill_granules(self, 1, 3));
+	ASSERT_EQ(0, sync_one(self, FLUSH_INV, 2 * g + 3, 1));
+	EXPECT_TRUE(granule_is(self, self->wb.map, 1, 0));
+	EXPECT_TRUE(granule_is_filled(self, self->wb.map, 2));
+	EXPECT_TRUE(granule_is(self, self->wb.map, 3, 0));
+}
+
+TEST_F(coherence, flush_and_invalidate_of_dirty_granule_keeps_cpu_data)
+{
+	size_t g = self->granule;
+
+	ASSERT_EQ(0, fill_granules(self, 1, 1));
+	cpu_write_granules(self, 1, 1, 0x5c);
+	ASSERT_EQ(0, sync_one(self, FLUSH_INV, g, g));
+	EXPECT_TRUE(granule_is(self, self->wb.map, 1, 0x5c));
+	ASSERT_EQ(0, read_device_view(self));
+	EXPECT_TRUE(granule_is(self, self->probe.map, 1, 0x5c));
+}
+
+TEST_F(coherence, cpu_and_device_use_disjoint_granules_at_once)
+{
+	size_t g = self->granule;
+	struct drm_ncgpu_cmd job[2] = {
+		ncgpu_cmd_stall(300000),
+		ncgpu_cmd_fill(self->wb.handle, g, g, FILL_VALUE),
+	};
+	struct drm_ncgpu_bo_sync_op both[2] = {
+		{ .handle = self->wb.handle, .type = FLUSH_INV, .offset = g, .size = g },
+		{ .handle = self->wb.handle, .type = FLUSH_INV, .offset = 3 * g, .size = g },
+	};
+
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job, 2, 0, 0));
+	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->wb.handle, 0));
+	cpu_write_granules(self, 3, 1, 0x3b);
+	ASSERT_EQ(0, sync_one(self, FLUSH, 3 * g, g));
+	/* The CPU did its part while the job was running. */
+	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->wb.handle, 0));
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->wb.handle, 5 * SEC));
+	ASSERT_EQ(0, ncgpu_sync_ops(self->fd, both, 2));
+	EXPECT_TRUE(granule_is_filled(self, self->wb.map, 1));
+	EXPECT_TRUE(granule_is(self, self->wb.map, 3, 0x3b));
+	ASSERT_EQ(0, read_device_view(self));
+	EXPECT_TRUE(granule_is_filled(self, self->probe.map, 1));
+	EXPECT_TRUE(granule_is(self, self->probe.map, 3, 0x3b));
+}
+
+TEST_F(coherence, write_combined_cpu_write_is_seen_by_device_without_sync)
+{
+	memset(self->wc.map, 0x6b, self->wc.size);
+	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->probe.handle, 0, self->wc.handle, 0,
+				     self->wc.size));
+	ASSERT_TRUE(bytes_equal(self->probe.map, 0x6b, self->wc.size));
+}
+
+TEST_F(coherence, write_combined_device_write_is_seen_by_cpu_without_sync)
+{
+	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->wc.handle, 0, self->wc.size, FILL_VALUE));
+	ASSERT_TRUE(is_filled(self->wc.map, FILL_VALUE, self->wc.size));
+}
+
+TEST_F(coherence, io_coherent_cpu_write_is_seen_by_device_without_sync)
+{
+	if (self->split)
+		SKIP(return, "device is not IO-coherent");
+	memset(self->wb.map, 0x6b, self->wb.size);
+	ASSERT_EQ(0, read_device_view(self));
+	ASSERT_TRUE(bytes_equal(self->probe.map, 0x6b, self->wb.size));
+}
+
+TEST_F(coherence, io_coherent_device_write_is_seen_by_cpu_without_sync)
+{
+	if (self->split)
+		SKIP(return, "device is not IO-coherent");
+	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->wb.handle, 0, self->wb.size, FILL_VALUE));
+	ASSERT_TRUE(is_filled(self->wb.map, FILL_VALUE, self->wb.size));
+}
+
+/* A job that does not touch the WB BO, so only an eviction can change its device view. */
+static int run_unrelated_job(FIXTURE_DATA(coherence) *self)
+{
+	return ncgpu_fill_wait(self->fd, self->wc.handle, 0, self->wc.size, 1);
+}
+
+TEST_F(coherence, no_spontaneous_write_back_without_evict_chaos)
+{
+	REQUIRE_SPLIT_VIEWS();
+	if (self->evict_chaos)
+		SKIP(return, "evict_chaos=%d", self->evict_chaos);
+	cpu_write_granules(self, 1, 1, 0x4e);
+	ASSERT_EQ(0, run_unrelated_job(self));
+	ASSERT_EQ(0, read_device_view(self));
+	ASSERT_TRUE(granule_is(self, self->probe.map, 1, 0));
+}
+
+TEST_F(coherence, evict_chaos_writes_back_dirty_granules_at_job_completion)
+{
+	REQUIRE_SPLIT_VIEWS();
+	if (self->evict_chaos != CHAOS_ALWAYS)
+		SKIP(return, "needs evict_chaos=1000, have %d", self->evict_chaos);
+	cpu_write_granules(self, 1, 1, 0x4e);
+	ASSERT_EQ(0, run_unrelated_job(self));
+	ASSERT_EQ(0, read_device_view(self));
+	EXPECT_TRUE(granule_is(self, self->probe.map, 1, 0x4e));
+	EXPECT_TRUE(granule_is(self, self->probe.map, 2, 0));
+}
+
+TEST_F(coherence, evict_chaos_write_back_follows_the_jobs_own_writes)
+{
+	REQUIRE_SPLIT_VIEWS();
+	if (self->evict_chaos != CHAOS_ALWAYS)
+		SKIP(return, "needs evict_chaos=1000, have %d", self->evict_chaos);
+	cpu_write_granules(self, 1, 1, 0x4e);
+	ASSERT_EQ(0, fill_granules(self, 1, 2));
+	ASSERT_EQ(0, read_device_view(self));
+	EXPECT_TRUE(granule_is(self, self->probe.map, 1, 0x4e));
+	EXPECT_TRUE(granule_is_filled(self, self->probe.map, 2));
+}
+
+TEST_F(coherence, evict_chaos_does_not_invalidate_cpu_view)
+{
+	REQUIRE_SPLIT_VIEWS();
+	if (self->evict_chaos != CHAOS_ALWAYS)
+		SKIP(return, "needs evict_chaos=1000, have %d", self->evict_chaos);
+	cpu_write_granules(self, 1, 1, 0x4e);
+	ASSERT_EQ(0, fill_granules(self, 2, 1));
+	EXPECT_TRUE(granule_is(self, self->wb.map, 1, 0x4e));
+	EXPECT_TRUE(granule_is(self, self->wb.map, 2, 0));
+}
+
+TEST_HARNESS_MAIN

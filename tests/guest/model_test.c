@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Seeded random operations on write-back and write-combined BOs, checked
+ * against the reference model of ncgpu_model.h, in the manner of Vulkan CTS
+ * dEQP-VK.memory.mapping.*.random: CPU reads, writes and xor-modifies through
+ * the mappings, batched BO_SYNC ops over random, overlapping and reverse-order
+ * ranges, device FILL/COPY/STALL jobs, and reads of the device view. Every CPU
+ * read and every device-view read is compared with the model, then a final
+ * full comparison of both views.
+ *
+ * Jobs may still run while the CPU works, as long as the CPU operation
+ * commutes with them in the model: CPU-view accesses of write-back BOs (writes
+ * only without evict_chaos, whose write-backs depend on the dirty state at
+ * job completion), and anything on a BO no pending job uses.
+ *
+ * NCGPU_SEED=N replays a run; NCGPU_MODEL_OPS=N changes its length.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#include "ncgpu_model.h"
+#include "ncgpu_test.h"
+
+#define MAX_BOS 6
+#define MAX_BO_PAGES 16
+#define MAX_CPU_ACCESS 300
+#define MAX_SYNC_OPS 10
+#define MAX_JOB_CMDS 4
+#define MAX_STALL_US 2000
+#define HISTORY 32
+#define BAD_HANDLE 0x7fffffffu
+#define CHAOS_ALWAYS 1000
+#define WAIT_NS (10 * NCGPU_TEST_NSEC_PER_SEC)
+
+struct model_bo {
+	struct ncgpu_mapped_bo bo;
+	struct ncgpu_model_bo ref;
+	/* Used by a job that is not known to have completed. */
+	bool busy;
+};
+
+struct model_run {
+	int fd;
+	uint64_t seed;
+	uint64_t rng;
+	size_t granule;
+	size_t page;
+	int evict_chaos;
+	unsigned int nbos;
+	struct model_bo bos[MAX_BOS];
+	/* Write-combined BO into which the device view is copied to be read. */
+	struct ncgpu_mapped_bo probe;
+	/* Holds the fence of the last job; jobs complete in submission order. */
+	uint32_t last_job;
+	bool pending;
+	unsigned int op;
+	char history[HISTORY][128];
+	char error[256];
+};
+
+FIXTURE(model) {
+	struct ncgpu_device dev;
+	struct model_run run;
+};
+
+FIXTURE_VARIANT(model) {
+	unsigned int bos;
+	unsigned int max_pages;
+	unsigned int ops;
+};
+
+/* Sizes up to 16 pages: long ranges, many granules. */
+FIXTURE_VARIANT_ADD(model, mixed_sizes) {
+	.bos = 4, .max_pages = MAX_BO_PAGES, .ops = 2500,
+};
+
+/* One page each: ranges collide on the same granules much more often. */
+FIXTURE_VARIANT_ADD(model, single_pages) {
+	.bos = 4, .max_pages = 1, .ops = 2500,
+};
+
+static uint64_t splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rand64(struct model_run *run)
+{
+	return splitmix64(&run->rng);
+}
+
+/* Uniform enough in [0, n) for n far below 2^64. */
+static uint64_t rand_below(struct model_run *run, uint64_t n)
+{
+	return n ? rand64(run) % n : 0;
+}
+
+static bool chance(struct model_run *run, unsigned int percent)
+{
+	return rand_below(run, 100) < percent;
+}
+
+static uint64_t env_u64(const char *name, uint64_t fallback)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? strtoull(s, NULL, 0) : fallback;
+}
+
+static bool fail(struct model_run *run, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(run->error, sizeof(run->error), "op %u: ", run->op);
+
+	va_start(ap, fmt);
+	vsnprintf(run->error + n, sizeof(run->error) - n, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static void note(struct model_run *run, const char *fmt, ...)
+{
+	char *slot = run->history[run->op % HISTORY];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(slot, sizeof(run->history[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void dump_history(const struct model_run *run)
+{
+	unsigned int i, first = run->op >= HISTORY ? run->op - HISTORY + 1 : 0;
+
+	fprintf(stderr, "# seed: %" PRIu64 ", last operations:\n", run->seed);
+	for (i = first; i <= run->op; i++)
+		fprintf(stderr, "#   %5u %s\n", i, run->history[i % HISTORY]);
+}
+
+static const char *kind_of(const struct model_bo *b)
+{
+	return b->ref.split ? "wb" : "one-view";
+}
+
+/* Compares @len bytes of what the driver showed with the model's @expected. */
+static bool compare(struct model_run *run, const char *what, unsigned int bo,
+		    uint64_t offset, const uint8_t *seen, const uint8_t *expected, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (seen[i] != expected[i])
+			return fail(run, "%s of bo %u (%s) [%" PRIu64 ", +%zu): byte %" PRIu64
+				    " is 0x%02x, model says 0x%02x", what, bo,
+				    kind_of(&run->bos[bo]), offset, len, offset + i, seen[i],
+				    expected[i]);
+	return true;
+}
+
+/* Waits for every submitted job, through the last job's syncobj or BO_WAIT. */
+static bool wait_idle(struct model_run *run)
+{
+	unsigned int i;
+	int ret;
+
+	if (!run->pending)
+		return true;
+	if (chance(run, 50)) {
+		ret = ncgpu_syncobj_wait_for(run->fd, run->last_job, WAIT_NS);
+		if (ret)
+			return fail(run, "SYNCOBJ_WAIT: %s", strerror(-ret));
+	} else {
+		/* Every job uses a BO, so waiting for the busy BOs waits for every job. */
+		for (i = 0; i < run->nbos; i++) {
+			if (!run->bos[i].busy)
+				continue;
+			ret = ncgpu_bo_wait(run->fd, run->bos[i].bo.handle, WAIT_NS);
+			if (ret)
+				return fail(run, "BO_WAIT of bo %u: %s", i, strerror(-ret));
+		}
+	}
+	for (i = 0; i < run->nbos; i++)
+		run->bos[i].busy = false;
+	run->pending = false;
+	return true;
+}
+
+/* A random range of a @size-byte BO, biased towards granule edges. */
+static void pick_range(struct model_run *run, size_t size, size_t max_len, uint64_t *offset,
+		       uint64_t *len)
+{
+	size_t g = run->granule, edge;
+
+	switch (rand_below(run, 8)) {
+	case 0:
+		*offset = 0;
+		*len = size;
+		return;
+	case 1:
+		*offset = rand_below(run, size + 1);
+		*len = 0;
+		return;
+	case 2:
+		*offset = rand_below(run, size);
+		*len = 1;
+		return;
+	case 3:
+		*offset = rand_below(run, size / g) * g;
+		*len = (1 + rand_below(run, 4)) * g;
+		break;
+	case 4:
+		edge = (1 + rand_below(run, size / g)) * g;
+		*offset = edge - 1 - rand_below(run, g < edge ? g : edge);
+		*len = 1 + rand_below(run, 2 * g);
+		break;
+	default:
+		*offset = rand_below(run, size);
+		*len = 1 + rand_below(run, max_len);
+		break;
+	}
+	if (*len > size - *offset)
+		*len = size - *offset;
+}
+
+static struct model_bo *pick_bo(struct model_run *run, unsigned int *index)
+{
+	*index = rand_below(run, run->nbos);
+	return &run->bos[*index];
+}
+
+/* Whether a CPU access gives the same result whenever pending jobs complete. */
+static bool cpu_access_commutes(const struct model_run *run, const struct model_bo *b,
+				bool writes)
+{
+	if (!run->pending)
+		return true;
+	if (!b->ref.split)
+		return !b->busy;
+	return !writes || run->evict_chaos == 0;
+}
+
+enum cpu_access { CPU_READ, CPU_WRITE, CPU_XOR };
+
+static bool cpu_access(struct model_run *run)
+{
+	static const char *const names[] = { "read", "write", "xor" };
+	enum cpu_access kind = rand_below(run, 3);
+	uint8_t data[MAX_CPU_ACCESS];
+	uint64_t offset, len;
+	unsigned int i;
+	struct model_bo *b = pick_bo(run, &i);
+	uint8_t key = (uint8_t)(rand64(run) | 1);
+	size_t j;
+
+	offset = rand_below(run, b->bo.size);
+	len = 1 + rand_below(run, MAX_CPU_ACCESS);
+	if (len > b->bo.size - offset)
+		len = b->bo.size - offset;
+	note(run, "cpu %s bo %u [%" PRIu64 ", +%" PRIu64 ")%s", names[kind], i, offset, len,
+	     run->pending ? " while jobs run" : "");
+	if (!cpu_access_commutes(run, b, kind != CPU_READ) && !wait_idle(run))
+		return false;
+	if (kind != CPU_WRITE &&
+	    !compare(run, "cpu read", i, offset, b->bo.map + offset, b->ref.cpu + offset, len))
+		return false;
+	if (kind == CPU_READ)
+		return true;
+	for (j = 0; j < len; j++)
+		data[j] = kind == CPU_WRITE ? (uint8_t)rand64(run) : b->ref.cpu[offset + j] ^ key;
+	memcpy(b->bo.map + offset, data, len);
+	ncgpu_model_cpu_write(&b->ref, offset, data, len);
+	return true;
+}
+
+/*
+ * 1-10 ops: independent ranges, one range cut in pieces synced in reverse
+ * order, or ranges that overlap; sometimes with a failing op in the middle.
+ */
+static unsigned int make_sync_ops(struct model_run *run, struct drm_ncgpu_bo_sync_op *ops)
+{
+	unsigned int n = 1 + rand_below(run, MAX_SYNC_OPS), pattern = rand_below(run, 3);
+	uint64_t offset, len, piece;
+	unsigned int i, bo;
+	struct model_bo *b = pick_bo(run, &bo);
+
+	pick_range(run, b->bo.size, b->bo.size, &offset, &len);
+	piece = len / n + 1;
+	for (i = 0; i < n; i++) {
+		ops[i].type = rand_below(run, 2);
+		ops[i].handle = b->bo.handle;
+		if (pattern == 1) {
+			ops[i].offset = offset + (n - 1 - i) * piece;
+			if (ops[i].offset > offset + len)
+				ops[i].offset = offset + len;
+			ops[i].size = piece < offset + len - ops[i].offset ?
+				      piece : offset + len - ops[i].offset;
+		} else if (pattern == 2) {
+			ops[i].offset = offset;
+			ops[i].size = rand_below(run, len + 1);
+		} else {
+			b = pick_bo(run, &bo);
+			ops[i].handle = b->bo.handle;
+			pick_range(run, b->bo.size, 4 * run->granule, &offset, &len);
+			ops[i].offset = offset;
+			ops[i].size = len;
+		}
+	}
+	return n;
+}
+
+static struct model_bo *bo_of_handle(struct model_run *run, uint32_t handle)
+{
+	unsigned int i;
+
+	for (i = 0; i < run->nbos; i++)
+		if (run->bos[i].bo.handle == handle)
+			return &run->bos[i];
+	return NULL;
+}
+
+/* Replaces op @k with one that fails its checks; returns the errno it must give. */
+static int spoil_op(struct model_run *run, struct drm_ncgpu_bo_sync_op *op)
+{
+	struct model_bo *b = bo_of_handle(run, op->handle);
+
+	switch (rand_below(run, 3)) {
+	case 0:
+		op->handle = BAD_HANDLE;
+		return -ENOENT;
+	case 1:
+		op->offset = b->bo.size - rand_below(run, 2);
+		op->size = 2;
+		return -EINVAL;
+	default:
+		op->type = 2 + rand_below(run, 100);
+		return -EINVAL;
+	}
+}
+
+static bool bo_sync_batch(struct model_run *run)
+{
+	struct drm_ncgpu_bo_sync_op ops[MAX_SYNC_OPS];
+	unsigned int i, n = make_sync_ops(run, ops), bad = n;
+	int expected = 0, ret;
+	bool racing = false;
+
+	if (chance(run, 10)) {
+		bad = rand_below(run, n);
+		expected = spoil_op(run, &ops[bad]);
+	}
+	note(run, "bo_sync %u ops, op0 h%u t%u [%" PRIu64 ", +%" PRIu64 "), failing op %d", n,
+	     ops[0].handle, ops[0].type, (uint64_t)ops[0].offset, (uint64_t)ops[0].size,
+	     bad < n ? (int)bad : -1);
+	for (i = 0; i < n; i++) {
+		struct model_bo *b = bo_of_handle(run, ops[i].handle);
+
+		racing |= b && b->ref.split && b->busy;
+	}
+	if (racing && !wait_idle(run))
+		return false;
+	ret = ncgpu_sync_ops(run->fd, ops, n);
+	if (ret != expected)
+		return fail(run, "BO_SYNC gave %d, expected %d", ret, expected);
+	for (i = 0; i < bad; i++)
+		ncgpu_model_sync(&bo_of_handle(run, ops[i].handle)->ref, ops[i].type,
+				 ops[i].offset, ops[i].size);
+	return true;
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t b, uint64_t len)
+{
+	return len && a < b + len && b < a + len;
+}
+
+/* A FILL or COPY of a random range; a COPY within one BO never overlaps. */
+static struct drm_ncgpu_cmd make_data_cmd(struct model_run *run)
+{
+	unsigned int di, si;
+	struct model_bo *dst = pick_bo(run, &di), *src = pick_bo(run, &si);
+	uint64_t doff, soff, len, max = dst->bo.size < src->bo.size ? dst->bo.size :
+					   src->bo.size;
+
+	pick_range(run, dst->bo.size, 4096, &doff, &len);
+	if (chance(run, 40))
+		return ncgpu_cmd_fill(dst->bo.handle, doff, len, rand64(run));
+	len = len < max ? len : max;
+	doff = rand_below(run, dst->bo.size - len + 1);
+	soff = rand_below(run, src->bo.size - len + 1);
+	if (dst == src && ranges_overlap(doff, soff, len)) {
+		len = rand_below(run, dst->bo.size / 2 + 1);
+		soff = rand_below(run, dst->bo.size / 2 - len + 1);
+		doff = dst->bo.size / 2 + rand_below(run, dst->bo.size / 2 - len + 1);
+	}
+	return ncgpu_cmd_copy(dst->bo.handle, doff, src->bo.handle, soff, len);
+}
+
+static void model_cmd(struct model_run *run, const struct drm_ncgpu_cmd *cmd)
+{
+	struct model_bo *dst = bo_of_handle(run, cmd->dst_handle);
+
+	if (cmd->op == DRM_NCGPU_CMD_FILL) {
+		ncgpu_model_dev_fill(&dst->ref, cmd->dst_offset, cmd->size, cmd->value);
+		dst->busy = true;
+	} else if (cmd->op == DRM_NCGPU_CMD_COPY) {
+		struct model_bo *src = bo_of_handle(run, cmd->src_handle);
+
+		ncgpu_model_dev_copy(&dst->ref, cmd->dst_offset, &src->ref, cmd->src_offset,
+				     cmd->size);
+		dst->busy = true;
+		src->busy = true;
+	}
+}
+
+/* What every completed job does on top of its commands. */
+static void model_job_completion(struct model_run *run)
+{
+	unsigned int i;
+
+	if (run->evict_chaos != CHAOS_ALWAYS)
+		return;
+	for (i = 0; i < run->nbos; i++)
+		ncgpu_model_evict_all(&run->bos[i].ref);
+}
+
+static bool submit(struct model_run *run, const struct drm_ncgpu_cmd *cmds, unsigned int n)
+{
+	int ret = ncgpu_submit_cmds(run->fd, cmds, n, 0, run->last_job);
+
+	if (ret)
+		return fail(run, "SUBMIT: %s", strerror(-ret));
+	run->pending = true;
+	return true;
+}
+
+static bool device_job(struct model_run *run)
+{
+	struct drm_ncgpu_cmd cmds[MAX_JOB_CMDS];
+	unsigned int i, n = 1 + rand_below(run, MAX_JOB_CMDS);
+
+	/* The first command writes or reads bytes, so BO_WAIT on busy BOs covers the job. */
+	do
+		cmds[0] = make_data_cmd(run);
+	while (!cmds[0].size);
+	for (i = 1; i < n; i++)
+		cmds[i] = chance(run, 15) ? ncgpu_cmd_stall(rand_below(run, MAX_STALL_US)) :
+					    make_data_cmd(run);
+	note(run, "job of %u cmds, cmd0 op%u d%u+%" PRIu64 " s%u+%" PRIu64 " n%" PRIu64, n,
+	     cmds[0].op, cmds[0].dst_handle, (uint64_t)cmds[0].dst_offset, cmds[0].src_handle,
+	     (uint64_t)cmds[0].src_offset, (uint64_t)cmds[0].size);
+	if (!submit(run, cmds, n))
+		return false;
+	for (i = 0; i < n; i++)
+		model_cmd(run, &cmds[i]);
+	model_job_completion(run);
+	return chance(run, 30) ? wait_idle(run) : true;
+}
+
+/* Copies a range of BO @i's device view into the probe and compares it. */
+static bool check_device_view(struct model_run *run, unsigned int i, uint64_t offset,
+			      uint64_t len)
+{
+	struct model_bo *b = &run->bos[i];
+	struct drm_ncgpu_cmd copy = ncgpu_cmd_copy(run->probe.handle, 0, b->bo.handle, offset,
+						   len);
+	uint8_t *expected;
+	bool ok;
+
+	note(run, "device view of bo %u [%" PRIu64 ", +%" PRIu64 ")", i, offset, len);
+	/* An empty COPY need not fence the BO, and BO_WAIT may be how we wait. */
+	if (!len)
+		return true;
+	expected = malloc(len);
+	if (!expected)
+		return fail(run, "out of memory");
+	memcpy(expected, b->ref.dev + offset, len);
+	ok = submit(run, &copy, 1);
+	if (ok) {
+		b->busy = true;
+		model_job_completion(run);
+		ok = wait_idle(run) &&
+		     compare(run, "device view", i, offset, run->probe.map, expected, len);
+	}
+	free(expected);
+	return ok;
+}
+
+static bool random_device_view_check(struct model_run *run)
+{
+	uint64_t offset, len;
+	unsigned int i;
+	struct model_bo *b = pick_bo(run, &i);
+
+	pick_range(run, b->bo.size, b->bo.size, &offset, &len);
+	return check_device_view(run, i, offset, len);
+}
+
+static bool random_op(struct model_run *run)
+{
+	unsigned int r = rand_below(run, 100);
+
+	if (r < 35)
+		return cpu_access(run);
+	if (r < 60)
+		return bo_sync_batch(run);
+	if (r < 85)
+		return device_job(run);
+	if (r < 95)
+		return random_device_view_check(run);
+	note(run, "wait for idle");
+	return wait_idle(run);
+}
+
+/* Device views first, then every CPU view after a FLUSH_AND_INVALIDATE of it all. */
+static bool final_check(struct model_run *run)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < run->nbos; i++)
+		if (!check_device_view(run, i, 0, run->bos[i].bo.size))
+			return false;
+	for (i = 0; i < run->nbos; i++) {
+		struct model_bo *b = &run->bos[i];
+
+		note(run, "final flush-and-invalidate and read of bo %u", i);
+		ret = ncgpu_sync(run->fd, b->bo.handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0,
+				 b->bo.size);
+		if (ret)
+			return fail(run, "final BO_SYNC of bo %u: %s", i, strerror(-ret));
+		ncgpu_model_sync(&b->ref, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0, b->bo.size);
+		if (!compare(run, "final cpu read", i, 0, b->bo.map, b->ref.cpu, b->bo.size))
+			return false;
+	}
+	return true;
+}
+
+static int create_bos(struct model_run *run, const FIXTURE_VARIANT(model) *variant,
+		      bool split_views)
+{
+	unsigned int i;
+	int ret;
+
+	run->nbos = variant->bos;
+	for (i = 0; i < run->nbos; i++) {
+		struct model_bo *b = &run->bos[i];
+		size_t size = (1 + rand_below(run, variant->max_pages)) * run->page;
+		bool wb = !(i % 2);
+
+		ret = ncgpu_mapped_bo_create(run->fd, size, wb ? DRM_NCGPU_BO_WB_MMAP : 0, &b->bo);
+		if (!ret)
+			ret = ncgpu_model_bo_init(&b->ref, size, run->granule, wb && split_views);
+		if (ret)
+			return ret;
+	}
+	ret = ncgpu_mapped_bo_create(run->fd, variant->max_pages * run->page, 0, &run->probe);
+	return ret ? ret : ncgpu_syncobj_create(run->fd, &run->last_job);
+}
+
+FIXTURE_SETUP(model)
+{
+	struct model_run *run = &self->run;
+	bool split_views;
+
+	ncgpu_device_setup(_metadata, &self->dev);
+	run->fd = self->dev.fd;
+	run->evict_chaos = ncgpu_evict_chaos();
+	ASSERT_LE(0, run->evict_chaos);
+	if (run->evict_chaos && run->evict_chaos != CHAOS_ALWAYS)
+		NCGPU_SETUP_SKIP("evict_chaos=%d write-backs are unpredictable", run->evict_chaos);
+	run->granule = self->dev.info.sync_granule;
+	run->page = sysconf(_SC_PAGESIZE);
+	run->seed = env_u64("NCGPU_SEED", (uint64_t)ncgpu_now_ns() ^ ((uint64_t)getpid() << 32));
+	run->rng = run->seed;
+	printf("# seed: %" PRIu64 "\n", run->seed);
+	fflush(stdout);
+	split_views = self->dev.info.coherency == DRM_NCGPU_COHERENCY_NONE;
+	ASSERT_EQ(0, create_bos(run, variant, split_views)) TH_LOG("seed: %" PRIu64, run->seed);
+}
+
+FIXTURE_TEARDOWN(model)
+{
+	close(self->dev.fd);
+}
+
+TEST_F_TIMEOUT(model, random_ops_match_reference, 240)
+{
+	struct model_run *run = &self->run;
+	unsigned int ops = env_u64("NCGPU_MODEL_OPS", variant->ops);
+	bool ok = true;
+
+	for (run->op = 0; ok && run->op < ops; run->op++)
+		ok = random_op(run);
+	if (ok)
+		ok = wait_idle(run) && final_check(run);
+	else
+		run->op--;
+	if (!ok)
+		dump_history(run);
+	ASSERT_TRUE(ok) TH_LOG("seed %" PRIu64 ": %s", run->seed, run->error);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reference model of what the CPU and the device observe in an ncgpu BO, from
+ * the uAPI contract alone (BO_SYNC, SUBMIT, evict_chaos). A test drives the
+ * driver and this model with the same operations and compares every read.
+ *
+ * A write-back BO on a non-coherent device has two views. CPU accesses use
+ * the CPU view, device jobs the device view. A granule is dirty when its CPU
+ * view differs from the snapshot taken when it was last synced; only a FLUSH
+ * (or a spontaneous eviction) carries dirty granules to the device, only a
+ * FLUSH_AND_INVALIDATE carries device data back. Every other BO has one view.
+ */
+#ifndef NCGPU_MODEL_H
+#define NCGPU_MODEL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ncgpu_drm.h"
+
+struct ncgpu_model_bo {
+	size_t size;
+	size_t granule;
+	/* Whether CPU and device views are separate (WB BO, non-coherent device). */
+	bool split;
+	uint8_t *cpu;
+	/* Aliases @cpu when the BO has one view. */
+	uint8_t *dev;
+	/* CPU view as of each granule's last sync; NULL when the BO has one view. */
+	uint8_t *synced;
+};
+
+/* Both views of a new BO read as zero. Returns 0 or -ENOMEM. */
+static inline int ncgpu_model_bo_init(struct ncgpu_model_bo *bo, size_t size, size_t granule,
+				      bool split)
+{
+	memset(bo, 0, sizeof(*bo));
+	bo->size = size;
+	bo->granule = granule;
+	bo->split = split;
+	bo->cpu = calloc(1, size);
+	bo->dev = split ? calloc(1, size) : bo->cpu;
+	bo->synced = split ? calloc(1, size) : NULL;
+	if (!bo->cpu || !bo->dev || (split && !bo->synced))
+		return -ENOMEM;
+	return 0;
+}
+
+static inline void ncgpu_model_bo_fini(struct ncgpu_model_bo *bo)
+{
+	if (bo->split) {
+		free(bo->dev);
+		free(bo->synced);
+	}
+	free(bo->cpu);
+	memset(bo, 0, sizeof(*bo));
+}
+
+static inline bool ncgpu_model_granule_dirty(const struct ncgpu_model_bo *bo, size_t g)
+{
+	size_t off = g * bo->granule;
+
+	return bo->split && memcmp(bo->cpu + off, bo->synced + off, bo->granule);
+}
+
+static inline void ncgpu_model_write_back(struct ncgpu_model_bo *bo, size_t g)
+{
+	size_t off = g * bo->granule;
+
+	memcpy(bo->dev + off, bo->cpu + off, bo->granule);
+	memcpy(bo->synced + off, bo->cpu + off, bo->granule);
+}
+
+static inline void ncgpu_model_flush_granule(struct ncgpu_model_bo *bo, size_t g)
+{
+	if (ncgpu_model_granule_dirty(bo, g))
+		ncgpu_model_write_back(bo, g);
+}
+
+static inline void ncgpu_model_invalidate_granule(struct ncgpu_model_bo *bo, size_t g)
+{
+	size_t off = g * bo->granule;
+
+	ncgpu_model_flush_granule(bo, g);
+	memcpy(bo->cpu + off, bo->dev + off, bo->granule);
+	memcpy(bo->synced + off, bo->dev + off, bo->granule);
+}
+
+/*
+ * One BO_SYNC op that passed validation: acts on every granule intersecting
+ * [offset, offset + size) and on no other.
+ */
+static inline void ncgpu_model_sync(struct ncgpu_model_bo *bo, uint32_t type, uint64_t offset,
+				    uint64_t size)
+{
+	size_t g, first, last;
+
+	if (!bo->split || !size)
+		return;
+	first = offset / bo->granule;
+	last = (offset + size - 1) / bo->granule;
+	for (g = first; g <= last; g++) {
+		if (type == DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE)
+			ncgpu_model_invalidate_granule(bo, g);
+		else
+			ncgpu_model_flush_granule(bo, g);
+	}
+}
+
+static inline void ncgpu_model_cpu_write(struct ncgpu_model_bo *bo, uint64_t offset,
+					 const void *data, size_t len)
+{
+	memcpy(bo->cpu + offset, data, len);
+}
+
+static inline void ncgpu_model_dev_fill(struct ncgpu_model_bo *bo, uint64_t offset,
+					uint64_t size, uint64_t value)
+{
+	uint64_t i;
+
+	for (i = 0; i < size; i++)
+		bo->dev[offset + i] = (uint8_t)(value >> (8 * (i % 8)));
+}
+
+static inline void ncgpu_model_dev_copy(struct ncgpu_model_bo *dst, uint64_t dst_offset,
+					const struct ncgpu_model_bo *src, uint64_t src_offset,
+					uint64_t size)
+{
+	memmove(dst->dev + dst_offset, src->dev + src_offset, size);
+}
+
+/* evict_chaos=1000 at a job's completion: every dirty granule is written back. */
+static inline void ncgpu_model_evict_all(struct ncgpu_model_bo *bo)
+{
+	size_t g;
+
+	if (!bo->split)
+		return;
+	for (g = 0; g < bo->size / bo->granule; g++)
+		ncgpu_model_flush_granule(bo, g);
+}
+
+#endif /* NCGPU_MODEL_H */

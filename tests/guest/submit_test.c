@@ -1,0 +1,755 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DRM_IOCTL_NCGPU_SUBMIT and DRM_IOCTL_NCGPU_BO_WAIT: every errno of the
+ * contract, validation before execution, what COPY, FILL and STALL do, job
+ * ordering, fences in syncobjs and in BO reservation objects.
+ *
+ * Data goes through write-combined BOs, which have one view in every
+ * coherency mode, so these tests need no cache maintenance.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#include "ncgpu_test.h"
+
+#define BAD_HANDLE 0x7fffffffu
+#define CMD_MIN_STRIDE 48
+#define BO_SIZE (2 * 4096)
+#define FILL_VALUE 0x8877665544332211ull
+#define MSEC NCGPU_TEST_NSEC_PER_MSEC
+#define SEC NCGPU_TEST_NSEC_PER_SEC
+
+/* vgem's uAPI (include/uapi/drm/vgem_drm.h), which libdrm-dev does not ship. */
+struct vgem_fence_attach {
+	uint32_t handle;
+	uint32_t flags;
+	uint32_t out_fence;
+	uint32_t pad;
+};
+
+struct vgem_fence_signal {
+	uint32_t fence;
+	uint32_t flags;
+};
+
+#define VGEM_FENCE_WRITE 0x1
+#define VGEM_IOCTL_FENCE_ATTACH DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
+#define VGEM_IOCTL_FENCE_SIGNAL DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
+
+/* A command followed by the tail bytes a newer userspace could append. */
+struct padded_cmd {
+	struct drm_ncgpu_cmd cmd;
+	uint64_t tail;
+};
+
+FIXTURE(submit) {
+	struct ncgpu_device dev;
+	int fd;
+	/* Write-combined BOs of BO_SIZE bytes. */
+	struct ncgpu_mapped_bo x, y;
+};
+
+FIXTURE_SETUP(submit)
+{
+	ncgpu_device_setup(_metadata, &self->dev);
+	self->fd = self->dev.fd;
+	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, 0, &self->x));
+	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, 0, &self->y));
+}
+
+FIXTURE_TEARDOWN(submit)
+{
+	close(self->fd);
+}
+
+static int submit_array(int fd, uint32_t stride, uint32_t count, const void *array)
+{
+	struct drm_ncgpu_submit s = {
+		.cmds = { .stride = stride, .count = count, .array = (uintptr_t)array },
+	};
+
+	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_SUBMIT, &s);
+}
+
+static int submit_one(int fd, struct drm_ncgpu_cmd cmd)
+{
+	return ncgpu_submit_cmds(fd, &cmd, 1, 0, 0);
+}
+
+static bool bytes_equal(const uint8_t *p, uint8_t value, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != value)
+			return false;
+	return true;
+}
+
+static bool is_filled(const uint8_t *p, uint64_t value, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != ncgpu_fill_byte(value, i))
+			return false;
+	return true;
+}
+
+/* Lets any job that was wrongly queued finish, then tells whether @bo is still zero. */
+static bool bo_untouched(int fd, const struct ncgpu_mapped_bo *bo)
+{
+	return !ncgpu_bo_wait(fd, bo->handle, 2 * SEC) && bytes_equal(bo->map, 0, bo->size);
+}
+
+/*
+ * A fence that only the test signals: vgem attaches it to one of its BOs,
+ * it is exported as a sync_file and imported into the ncgpu syncobj @syncobj.
+ */
+struct external_fence {
+	int card;
+	uint32_t fence;
+	uint32_t syncobj;
+};
+
+static int external_fence_create(int fd, struct external_fence *ef)
+{
+	struct vgem_fence_attach attach = { .flags = VGEM_FENCE_WRITE };
+	struct dma_buf_export_sync_file sync_file = { .flags = DMA_BUF_SYNC_WRITE, .fd = -1 };
+	struct drm_syncobj_handle import = {
+		.flags = DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE,
+	};
+	int dmabuf, ret;
+
+	ef->card = ncgpu_open_primary_driver("vgem");
+	if (ef->card < 0)
+		return ef->card;
+	ret = ncgpu_dumb_create(ef->card, 4096, &attach.handle);
+	if (!ret)
+		ret = ncgpu_prime_export(ef->card, attach.handle, &dmabuf);
+	if (!ret)
+		ret = ncgpu_ioctl(ef->card, VGEM_IOCTL_FENCE_ATTACH, &attach);
+	if (!ret)
+		ret = ncgpu_ioctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &sync_file);
+	if (!ret)
+		ret = ncgpu_syncobj_create(fd, &ef->syncobj);
+	import.handle = ef->syncobj;
+	import.fd = sync_file.fd;
+	if (!ret)
+		ret = ncgpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &import);
+	ef->fence = attach.out_fence;
+	return ret;
+}
+
+static int external_fence_signal(struct external_fence *ef)
+{
+	struct vgem_fence_signal s = { .fence = ef->fence };
+
+	return ncgpu_ioctl(ef->card, VGEM_IOCTL_FENCE_SIGNAL, &s);
+}
+
+TEST_F(submit, empty_job_signals_out_syncobj)
+{
+	uint32_t syncobj;
+
+	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &syncobj));
+	/* Control: a syncobj without a fence cannot be waited for. */
+	ASSERT_EQ(-EINVAL, ncgpu_syncobj_wait_for(self->fd, syncobj, 0));
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, NULL, 0, 0, syncobj));
+	ASSERT_EQ(0, ncgpu_syncobj_wait_for(self->fd, syncobj, 10 * SEC));
+}
+
+TEST_F(submit, empty_array_ignores_stride_and_pointer)
+{
+	ASSERT_EQ(0, submit_array(self->fd, 0, 0, NULL));
+	ASSERT_EQ(0, submit_array(self->fd, 5, 0, (void *)8));
+}
+
+TEST_F(submit, unknown_op_is_einval)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_fill(self->x.handle, 0, 16, 1);
+
+	cmd.op = DRM_NCGPU_CMD_STALL + 1;
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, cmd));
+	cmd.op = 0xffffffffu;
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, cmd));
+}
+
+TEST_F(submit, cmd_flags_nonzero_is_einval)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_fill(self->x.handle, 0, 16, 1);
+
+	ASSERT_EQ(0, submit_one(self->fd, cmd));
+	cmd.flags = 1;
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, cmd));
+	cmd.flags = 0x80000000u;
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, cmd));
+}
+
+TEST_F(submit, submit_flags_nonzero_is_einval)
+{
+	struct drm_ncgpu_submit s = { .flags = 1 };
+
+	ASSERT_EQ(-EINVAL, ncgpu_ioctl(self->fd, DRM_IOCTL_NCGPU_SUBMIT, &s));
+}
+
+TEST_F(submit, submit_pad_nonzero_is_einval)
+{
+	struct drm_ncgpu_submit s = { .pad = 1 };
+
+	ASSERT_EQ(-EINVAL, ncgpu_ioctl(self->fd, DRM_IOCTL_NCGPU_SUBMIT, &s));
+}
+
+TEST_F(submit, bad_dst_handle_is_enoent)
+{
+	ASSERT_EQ(-ENOENT, submit_one(self->fd, ncgpu_cmd_fill(BAD_HANDLE, 0, 16, 1)));
+	ASSERT_EQ(-ENOENT, submit_one(self->fd, ncgpu_cmd_copy(BAD_HANDLE, 0, self->x.handle,
+							     0, 16)));
+}
+
+TEST_F(submit, bad_src_handle_is_enoent)
+{
+	ASSERT_EQ(-ENOENT, submit_one(self->fd, ncgpu_cmd_copy(self->x.handle, 0, BAD_HANDLE,
+							     0, 16)));
+}
+
+TEST_F(submit, fill_range_that_wraps_is_einval)
+{
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, ncgpu_cmd_fill(self->x.handle, UINT64_MAX, 2,
+							     1)));
+}
+
+TEST_F(submit, fill_range_past_end_is_einval)
+{
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, ncgpu_cmd_fill(self->x.handle, BO_SIZE, 1, 1)));
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, ncgpu_cmd_fill(self->x.handle, 1, BO_SIZE, 1)));
+}
+
+TEST_F(submit, copy_src_range_that_wraps_is_einval)
+{
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, ncgpu_cmd_copy(self->y.handle, 0, self->x.handle,
+							     UINT64_MAX, 2)));
+}
+
+TEST_F(submit, copy_dst_range_that_wraps_is_einval)
+{
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, ncgpu_cmd_copy(self->y.handle, UINT64_MAX,
+							     self->x.handle, 0, 2)));
+}
+
+TEST_F(submit, copy_src_range_past_end_is_einval)
+{
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, ncgpu_cmd_copy(self->y.handle, 0, self->x.handle,
+							     BO_SIZE - 1, 2)));
+}
+
+TEST_F(submit, copy_dst_range_past_end_is_einval)
+{
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, ncgpu_cmd_copy(self->y.handle, BO_SIZE - 1,
+							     self->x.handle, 0, 2)));
+}
+
+TEST_F(submit, copy_overlapping_in_one_bo_is_einval)
+{
+	uint32_t x = self->x.handle;
+
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, ncgpu_cmd_copy(x, 32, x, 0, 64)));
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, ncgpu_cmd_copy(x, 0, x, 32, 64)));
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, ncgpu_cmd_copy(x, 100, x, 100, 1)));
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, ncgpu_cmd_copy(x, 0, x, 63, 64)));
+}
+
+TEST_F(submit, copy_adjacent_ranges_in_one_bo_works)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		self->x.map[i] = (uint8_t)(i * 7 + 1);
+	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->x.handle, 64, self->x.handle, 0, 64));
+	ASSERT_EQ(0, memcmp(self->x.map, self->x.map + 64, 64));
+	ASSERT_TRUE(bytes_equal(self->x.map + 128, 0, BO_SIZE - 128));
+}
+
+TEST_F(submit, fill_with_src_handle_is_einval)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_fill(self->x.handle, 0, 16, 1);
+
+	cmd.src_handle = self->y.handle;
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, cmd));
+	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
+}
+
+TEST_F(submit, fill_with_src_offset_is_einval)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_fill(self->x.handle, 0, 16, 1);
+
+	cmd.src_offset = 8;
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, cmd));
+	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
+}
+
+TEST_F(submit, stall_with_dst_handle_is_einval)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_stall(1);
+
+	cmd.dst_handle = self->x.handle;
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, cmd));
+}
+
+TEST_F(submit, stall_with_src_handle_is_einval)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_stall(1);
+
+	cmd.src_handle = self->x.handle;
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, cmd));
+}
+
+TEST_F(submit, stall_with_dst_offset_is_einval)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_stall(1);
+
+	cmd.dst_offset = 1;
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, cmd));
+}
+
+TEST_F(submit, stall_with_src_offset_is_einval)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_stall(1);
+
+	cmd.src_offset = 1;
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, cmd));
+}
+
+TEST_F(submit, stall_with_size_is_einval)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_stall(1);
+
+	cmd.size = 1;
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, cmd));
+}
+
+TEST_F(submit, stall_above_one_second_is_einval)
+{
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, ncgpu_cmd_stall(DRM_NCGPU_STALL_MAX_US + 1)));
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, ncgpu_cmd_stall(UINT64_MAX)));
+}
+
+TEST_F(submit, stall_of_one_second_lasts_at_least_that)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_stall(DRM_NCGPU_STALL_MAX_US);
+	int64_t start = ncgpu_now_ns();
+
+	ASSERT_EQ(0, ncgpu_submit_wait(self->fd, &cmd, 1));
+	ASSERT_LE(SEC, ncgpu_now_ns() - start);
+}
+
+TEST_F(submit, bad_in_syncobj_is_enoent)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_fill(self->x.handle, 0, 16, 1);
+
+	ASSERT_EQ(-ENOENT, ncgpu_submit_cmds(self->fd, &cmd, 1, BAD_HANDLE, 0));
+	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
+}
+
+TEST_F(submit, bad_out_syncobj_is_enoent)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_fill(self->x.handle, 0, 16, 1);
+
+	ASSERT_EQ(-ENOENT, ncgpu_submit_cmds(self->fd, &cmd, 1, 0, BAD_HANDLE));
+	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
+}
+
+TEST_F(submit, in_syncobj_without_fence_is_einval)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_fill(self->x.handle, 0, 16, 1);
+	uint32_t syncobj;
+
+	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &syncobj));
+	ASSERT_EQ(-EINVAL, ncgpu_submit_cmds(self->fd, &cmd, 1, syncobj, 0));
+	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
+}
+
+static int submit_many_noops(int fd, uint32_t handle, uint32_t count)
+{
+	struct drm_ncgpu_cmd *cmds = calloc(count, sizeof(*cmds));
+	uint32_t i;
+	int ret;
+
+	if (!cmds)
+		return -ENOMEM;
+	for (i = 0; i < count; i++)
+		cmds[i] = ncgpu_cmd_fill(handle, 0, 0, 1);
+	ret = ncgpu_submit_cmds(fd, cmds, count, 0, 0);
+	free(cmds);
+	return ret;
+}
+
+TEST_F(submit, count_equal_to_max_cmds_is_ok)
+{
+	ASSERT_EQ(0, submit_many_noops(self->fd, self->x.handle, self->dev.info.max_cmds));
+}
+
+TEST_F(submit, count_above_max_cmds_is_einval)
+{
+	ASSERT_EQ(-EINVAL, submit_many_noops(self->fd, self->x.handle,
+					     self->dev.info.max_cmds + 1));
+}
+
+TEST_F(submit, stride_below_minimum_is_einval)
+{
+	struct padded_cmd cmds[1] = { { ncgpu_cmd_fill(self->x.handle, 0, 0, 1), 0 } };
+
+	ASSERT_EQ(0, submit_array(self->fd, CMD_MIN_STRIDE, 1, cmds));
+	ASSERT_EQ(-EINVAL, submit_array(self->fd, CMD_MIN_STRIDE - 1, 1, cmds));
+}
+
+TEST_F(submit, stride_above_cmd_size_with_zero_tail_is_ok)
+{
+	struct padded_cmd cmds[2] = {
+		{ ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE), 0 },
+		{ ncgpu_cmd_fill(self->y.handle, 0, BO_SIZE, FILL_VALUE), 0 },
+	};
+
+	ASSERT_EQ(0, submit_array(self->fd, sizeof(cmds[0]), 2, cmds));
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->y.handle, 10 * SEC));
+	/* The second command was read at the caller's stride. */
+	ASSERT_TRUE(is_filled(self->y.map, FILL_VALUE, BO_SIZE));
+}
+
+TEST_F(submit, stride_above_cmd_size_with_nonzero_tail_is_e2big)
+{
+	struct padded_cmd cmds[2] = {
+		{ ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE), 0 },
+		{ ncgpu_cmd_fill(self->y.handle, 0, BO_SIZE, FILL_VALUE), 1 },
+	};
+
+	ASSERT_EQ(-E2BIG, submit_array(self->fd, sizeof(cmds[0]), 2, cmds));
+	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
+}
+
+TEST_F(submit, unreadable_array_is_efault)
+{
+	void *hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, hole);
+	ASSERT_EQ(-EFAULT, submit_array(self->fd, CMD_MIN_STRIDE, 1, hole));
+	munmap(hole, 4096);
+}
+
+TEST_F(submit, invalid_second_cmd_leaves_first_unexecuted)
+{
+	struct drm_ncgpu_cmd cmds[2] = {
+		ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE),
+		ncgpu_cmd_fill(self->y.handle, 0, 16, 1),
+	};
+
+	cmds[1].op = 7;
+	ASSERT_EQ(-EINVAL, ncgpu_submit_cmds(self->fd, cmds, 2, 0, 0));
+	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
+}
+
+TEST_F(submit, bad_handle_in_second_cmd_leaves_first_unexecuted)
+{
+	struct drm_ncgpu_cmd cmds[2] = {
+		ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE),
+		ncgpu_cmd_copy(self->y.handle, 0, BAD_HANDLE, 0, 16),
+	};
+
+	ASSERT_EQ(-ENOENT, ncgpu_submit_cmds(self->fd, cmds, 2, 0, 0));
+	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
+}
+
+TEST_F(submit, bad_range_in_second_cmd_leaves_first_unexecuted)
+{
+	struct drm_ncgpu_cmd cmds[2] = {
+		ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE),
+		ncgpu_cmd_fill(self->y.handle, BO_SIZE, 1, 1),
+	};
+
+	ASSERT_EQ(-EINVAL, ncgpu_submit_cmds(self->fd, cmds, 2, 0, 0));
+	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
+}
+
+/* FILL at @offset: bytes before and after the range keep the 0xee background. */
+static bool fill_matches(const uint8_t *p, size_t bo_size, size_t offset, size_t size)
+{
+	return bytes_equal(p, 0xee, offset) && is_filled(p + offset, FILL_VALUE, size) &&
+	       bytes_equal(p + offset + size, 0xee, bo_size - offset - size);
+}
+
+TEST_F(submit, fill_pattern_starts_at_dst_offset_for_odd_ranges)
+{
+	memset(self->x.map, 0xee, BO_SIZE);
+	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->x.handle, 13, 37, FILL_VALUE));
+	ASSERT_TRUE(fill_matches(self->x.map, BO_SIZE, 13, 37));
+	memset(self->x.map, 0xee, BO_SIZE);
+	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->x.handle, 4093, 4097, FILL_VALUE));
+	ASSERT_TRUE(fill_matches(self->x.map, BO_SIZE, 4093, 4097));
+	memset(self->x.map, 0xee, BO_SIZE);
+	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->x.handle, 1, 1, FILL_VALUE));
+	ASSERT_TRUE(fill_matches(self->x.map, BO_SIZE, 1, 1));
+}
+
+TEST_F(submit, copy_moves_bytes_between_bos)
+{
+	size_t i;
+
+	for (i = 0; i < BO_SIZE; i++)
+		self->x.map[i] = (uint8_t)(i * 131 + (i >> 8));
+	memset(self->y.map, 0xee, BO_SIZE);
+	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->y.handle, 77, self->x.handle, 5, 5001));
+	ASSERT_TRUE(bytes_equal(self->y.map, 0xee, 77));
+	ASSERT_EQ(0, memcmp(self->y.map + 77, self->x.map + 5, 5001));
+	ASSERT_TRUE(bytes_equal(self->y.map + 77 + 5001, 0xee, BO_SIZE - 77 - 5001));
+}
+
+TEST_F(submit, copy_through_no_mmap_bo)
+{
+	struct drm_ncgpu_cmd cmds[2];
+	uint32_t hidden;
+	size_t i;
+
+	ASSERT_EQ(0, ncgpu_bo_create(self->fd, BO_SIZE, DRM_NCGPU_BO_NO_MMAP, &hidden));
+	for (i = 0; i < BO_SIZE; i++)
+		self->x.map[i] = (uint8_t)(i ^ 0xa5);
+	cmds[0] = ncgpu_cmd_copy(hidden, 0, self->x.handle, 0, BO_SIZE);
+	cmds[1] = ncgpu_cmd_copy(self->y.handle, 0, hidden, 0, BO_SIZE);
+	ASSERT_EQ(0, ncgpu_submit_wait(self->fd, cmds, 2));
+	ASSERT_EQ(0, memcmp(self->x.map, self->y.map, BO_SIZE));
+}
+
+TEST_F(submit, size_0_cmds_change_nothing)
+{
+	struct drm_ncgpu_cmd cmds[4] = {
+		ncgpu_cmd_fill(self->x.handle, 0, 0, FILL_VALUE),
+		ncgpu_cmd_fill(self->x.handle, BO_SIZE, 0, FILL_VALUE),
+		ncgpu_cmd_copy(self->x.handle, 0, self->y.handle, 0, 0),
+		ncgpu_cmd_copy(self->x.handle, BO_SIZE, self->y.handle, BO_SIZE, 0),
+	};
+
+	memset(self->x.map, 0xee, BO_SIZE);
+	ASSERT_EQ(0, ncgpu_submit_wait(self->fd, cmds, 4));
+	ASSERT_TRUE(bytes_equal(self->x.map, 0xee, BO_SIZE));
+}
+
+TEST_F(submit, later_job_runs_after_earlier_stalled_job)
+{
+	struct drm_ncgpu_cmd job1[2] = {
+		ncgpu_cmd_stall(200000),
+		ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE),
+	};
+	struct drm_ncgpu_cmd job2 = ncgpu_cmd_copy(self->y.handle, 0, self->x.handle, 0, BO_SIZE);
+
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job1, 2, 0, 0));
+	ASSERT_EQ(0, ncgpu_submit_wait(self->fd, &job2, 1));
+	ASSERT_TRUE(is_filled(self->y.map, FILL_VALUE, BO_SIZE));
+}
+
+TEST_F(submit, job_waits_for_in_syncobj_of_stalled_job)
+{
+	struct drm_ncgpu_cmd job1[2] = {
+		ncgpu_cmd_stall(300000),
+		ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE),
+	};
+	struct drm_ncgpu_cmd job2 = ncgpu_cmd_copy(self->y.handle, 0, self->x.handle, 0, BO_SIZE);
+	uint32_t done1, done2;
+
+	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &done1));
+	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &done2));
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job1, 2, 0, done1));
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, &job2, 1, done1, done2));
+	ASSERT_EQ(0, ncgpu_syncobj_wait_for(self->fd, done2, 10 * SEC));
+	ASSERT_TRUE(is_filled(self->y.map, FILL_VALUE, BO_SIZE));
+}
+
+TEST_F(submit, job_waits_for_external_in_fence)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE);
+	struct external_fence ef;
+	int ret = external_fence_create(self->fd, &ef);
+
+	if (ret == -ENODEV)
+		SKIP(return, "vgem not loaded");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, &cmd, 1, ef.syncobj, 0));
+	usleep(200000);
+	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_TRUE(bytes_equal(self->x.map, 0, BO_SIZE));
+	ASSERT_EQ(0, external_fence_signal(&ef));
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 5 * SEC));
+	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
+}
+
+TEST_F(submit, later_job_waits_for_earlier_job_blocked_on_fence)
+{
+	struct drm_ncgpu_cmd job1 = ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE);
+	struct drm_ncgpu_cmd job2 = ncgpu_cmd_fill(self->y.handle, 0, BO_SIZE, FILL_VALUE);
+	struct external_fence ef;
+	int ret = external_fence_create(self->fd, &ef);
+
+	if (ret == -ENODEV)
+		SKIP(return, "vgem not loaded");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, &job1, 1, ef.syncobj, 0));
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, &job2, 1, 0, 0));
+	usleep(200000);
+	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->y.handle, 0));
+	ASSERT_TRUE(bytes_equal(self->y.map, 0, BO_SIZE));
+	ASSERT_EQ(0, external_fence_signal(&ef));
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->y.handle, 5 * SEC));
+	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(is_filled(self->y.map, FILL_VALUE, BO_SIZE));
+}
+
+TEST_F(submit, returns_before_job_completes)
+{
+	struct drm_ncgpu_cmd job[2] = {
+		ncgpu_cmd_stall(300000),
+		ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE),
+	};
+	int64_t start = ncgpu_now_ns(), elapsed_ms;
+
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job, 2, 0, 0));
+	elapsed_ms = (ncgpu_now_ns() - start) / MSEC;
+	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_TRUE(bytes_equal(self->x.map, 0, BO_SIZE));
+	EXPECT_GT(250, elapsed_ms) TH_LOG("SUBMIT took %lld ms", (long long)elapsed_ms);
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 5 * SEC));
+	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
+}
+
+TEST_F(submit, out_syncobj_signals_when_job_completes)
+{
+	struct drm_ncgpu_cmd job[2] = {
+		ncgpu_cmd_stall(300000),
+		ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE),
+	};
+	uint32_t done;
+
+	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &done));
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job, 2, 0, done));
+	ASSERT_EQ(-ETIME, ncgpu_syncobj_wait_for(self->fd, done, 0));
+	ASSERT_EQ(0, ncgpu_syncobj_wait_for(self->fd, done, 10 * SEC));
+	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
+}
+
+TEST_F(submit, job_fence_is_in_dst_and_src_reservations)
+{
+	struct drm_ncgpu_cmd job[2] = {
+		ncgpu_cmd_stall(300000),
+		ncgpu_cmd_copy(self->y.handle, 0, self->x.handle, 0, BO_SIZE),
+	};
+	uint32_t bystander;
+
+	ASSERT_EQ(0, ncgpu_bo_create(self->fd, BO_SIZE, 0, &bystander));
+	memset(self->x.map, 0x3c, BO_SIZE);
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job, 2, 0, 0));
+	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->y.handle, 0));
+	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, bystander, 0));
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 5 * SEC));
+	/* The source's fence is the whole job's: the copy is done too. */
+	ASSERT_TRUE(bytes_equal(self->y.map, 0x3c, BO_SIZE));
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->y.handle, 0));
+}
+
+FIXTURE(bo_wait) {
+	struct ncgpu_device dev;
+	int fd;
+	struct ncgpu_mapped_bo x;
+};
+
+FIXTURE_SETUP(bo_wait)
+{
+	ncgpu_device_setup(_metadata, &self->dev);
+	self->fd = self->dev.fd;
+	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, 0, &self->x));
+}
+
+FIXTURE_TEARDOWN(bo_wait)
+{
+	close(self->fd);
+}
+
+/* Keeps x busy for @usec, then fills it. */
+static int submit_stalled_fill(FIXTURE_DATA(bo_wait) *self, uint64_t usec)
+{
+	struct drm_ncgpu_cmd job[2] = {
+		ncgpu_cmd_stall(usec),
+		ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE),
+	};
+
+	return ncgpu_submit_cmds(self->fd, job, 2, 0, 0);
+}
+
+static int bo_wait_raw(int fd, uint32_t handle, uint32_t pad, int64_t timeout_ns)
+{
+	struct drm_ncgpu_bo_wait w = { .handle = handle, .pad = pad, .timeout_ns = timeout_ns };
+
+	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_WAIT, &w);
+}
+
+TEST_F(bo_wait, new_bo_is_idle)
+{
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, SEC));
+}
+
+TEST_F(bo_wait, bo_is_idle_after_its_job_completed)
+{
+	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->x.handle, 0, BO_SIZE, FILL_VALUE));
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+}
+
+TEST_F(bo_wait, polling_busy_bo_is_ebusy)
+{
+	ASSERT_EQ(0, submit_stalled_fill(self, 300000));
+	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+}
+
+TEST_F(bo_wait, timeout_passing_is_etimedout)
+{
+	int64_t start, elapsed_ms;
+
+	ASSERT_EQ(0, submit_stalled_fill(self, 500000));
+	start = ncgpu_now_ns();
+	ASSERT_EQ(-ETIMEDOUT, ncgpu_bo_wait(self->fd, self->x.handle, 50 * MSEC));
+	elapsed_ms = (ncgpu_now_ns() - start) / MSEC;
+	/* Jiffy rounding may shorten the wait a little, but it did wait. */
+	EXPECT_LE(40, elapsed_ms);
+	ASSERT_TRUE(bytes_equal(self->x.map, 0, BO_SIZE));
+}
+
+TEST_F(bo_wait, waits_until_job_completes)
+{
+	ASSERT_EQ(0, submit_stalled_fill(self, 300000));
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 10 * SEC));
+	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+}
+
+TEST_F(bo_wait, bad_handle_is_enoent)
+{
+	ASSERT_EQ(-ENOENT, ncgpu_bo_wait(self->fd, BAD_HANDLE, 0));
+	ASSERT_EQ(-ENOENT, ncgpu_bo_wait(self->fd, 0, SEC));
+}
+
+TEST_F(bo_wait, negative_timeout_is_einval)
+{
+	ASSERT_EQ(-EINVAL, ncgpu_bo_wait(self->fd, self->x.handle, -1));
+	ASSERT_EQ(0, submit_stalled_fill(self, 300000));
+	ASSERT_EQ(-EINVAL, ncgpu_bo_wait(self->fd, self->x.handle, INT64_MIN));
+}
+
+TEST_F(bo_wait, nonzero_pad_is_einval)
+{
+	ASSERT_EQ(-EINVAL, bo_wait_raw(self->fd, self->x.handle, 1, 0));
+	ASSERT_EQ(-EINVAL, bo_wait_raw(self->fd, self->x.handle, 0x80000000u, SEC));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DRM_IOCTL_NCGPU_BO_SYNC: array rules, the per-op checks and their order,
+ * batches that stop at the first error, and that it never waits for jobs.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#include "ncgpu_test.h"
+
+#define FLUSH DRM_NCGPU_BO_SYNC_FLUSH
+#define FLUSH_INV DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE
+#define BAD_HANDLE 0x7fffffffu
+#define OP_MIN_STRIDE 24
+
+/* An op followed by the tail bytes a newer userspace could append. */
+struct padded_op {
+	struct drm_ncgpu_bo_sync_op op;
+	uint64_t tail;
+};
+
+FIXTURE(bo_sync) {
+	struct ncgpu_device dev;
+	int fd;
+	size_t granule;
+	/* Whether WB BOs have separate CPU and device views. */
+	bool split;
+	/* A write-back BO of at least four granules. */
+	struct ncgpu_mapped_bo wb;
+	/* A write-combined BO of the same size, to read the device view. */
+	struct ncgpu_mapped_bo probe;
+};
+
+FIXTURE_SETUP(bo_sync)
+{
+	size_t page = sysconf(_SC_PAGESIZE), size;
+
+	ncgpu_device_setup(_metadata, &self->dev);
+	self->fd = self->dev.fd;
+	self->granule = self->dev.info.sync_granule;
+	self->split = self->dev.info.coherency == DRM_NCGPU_COHERENCY_NONE;
+	size = (4 * self->granule + page - 1) / page * page;
+	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, size, DRM_NCGPU_BO_WB_MMAP, &self->wb));
+	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, size, 0, &self->probe));
+}
+
+FIXTURE_TEARDOWN(bo_sync)
+{
+	close(self->fd);
+}
+
+static int sync_array(int fd, uint32_t stride, uint32_t count, const void *array)
+{
+	struct drm_ncgpu_bo_sync s = {
+		.ops = { .stride = stride, .count = count, .array = (uintptr_t)array },
+	};
+
+	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_SYNC, &s);
+}
+
+static struct drm_ncgpu_bo_sync_op sync_op(uint32_t handle, uint32_t type, uint64_t offset,
+					   uint64_t size)
+{
+	struct drm_ncgpu_bo_sync_op op = {
+		.handle = handle, .type = type, .offset = offset, .size = size,
+	};
+
+	return op;
+}
+
+/* Copies the device view of the fixture's WB BO into the probe BO. */
+static int read_device_view(FIXTURE_DATA(bo_sync) *self)
+{
+	return ncgpu_copy_wait(self->fd, self->probe.handle, 0, self->wb.handle, 0,
+			       self->wb.size);
+}
+
+static bool bytes_equal(const uint8_t *p, uint8_t value, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != value)
+			return false;
+	return true;
+}
+
+static int open_vgem_bo(int fd, struct ncgpu_foreign_bo *bo)
+{
+	int card = ncgpu_open_primary_driver("vgem");
+
+	if (card < 0)
+		return card;
+	return ncgpu_foreign_bo_create(fd, card, 4096, bo);
+}
+
+TEST_F(bo_sync, empty_array_with_zero_stride_and_null_pointer_is_ok)
+{
+	ASSERT_EQ(0, sync_array(self->fd, 0, 0, NULL));
+}
+
+TEST_F(bo_sync, empty_array_ignores_stride_and_pointer)
+{
+	ASSERT_EQ(0, sync_array(self->fd, 23, 0, (void *)8));
+}
+
+TEST_F(bo_sync, stride_below_minimum_is_einval)
+{
+	struct padded_op ops[1] = { { sync_op(self->wb.handle, FLUSH, 0, 1), 0 } };
+
+	ASSERT_EQ(0, sync_array(self->fd, OP_MIN_STRIDE, 1, ops));
+	ASSERT_EQ(-EINVAL, sync_array(self->fd, OP_MIN_STRIDE - 1, 1, ops));
+}
+
+TEST_F(bo_sync, stride_above_op_size_with_zero_tail_is_ok)
+{
+	struct padded_op ops[2] = {
+		{ sync_op(self->wb.handle, FLUSH, 0, 1), 0 },
+		{ sync_op(self->wb.handle, FLUSH, self->granule, 1), 0 },
+	};
+
+	memset(self->wb.map + self->granule, 0x5a, self->granule);
+	ASSERT_EQ(0, sync_array(self->fd, sizeof(ops[0]), 2, ops));
+	ASSERT_EQ(0, read_device_view(self));
+	/* The second op was read at the caller's stride: it flushed granule 1. */
+	ASSERT_TRUE(bytes_equal(self->probe.map + self->granule, 0x5a, self->granule));
+}
+
+TEST_F(bo_sync, stride_above_op_size_with_nonzero_tail_is_e2big)
+{
+	struct padded_op ops[2] = {
+		{ sync_op(self->wb.handle, FLUSH, 0, 1), 0 },
+		{ sync_op(self->wb.handle, FLUSH, 0, 1), 1 },
+	};
+
+	ASSERT_EQ(-E2BIG, sync_array(self->fd, sizeof(ops[0]), 2, ops));
+}
+
+TEST_F(bo_sync, count_equal_to_max_sync_ops_is_ok)
+{
+	uint32_t i, count = self->dev.info.max_sync_ops;
+	struct drm_ncgpu_bo_sync_op *ops = calloc(count, sizeof(*ops));
+
+	ASSERT_NE(NULL, ops);
+	for (i = 0; i < count; i++)
+		ops[i] = sync_op(self->wb.handle, FLUSH, i % self->wb.size, 1);
+	ASSERT_EQ(0, ncgpu_sync_ops(self->fd, ops, count));
+	free(ops);
+}
+
+TEST_F(bo_sync, count_above_max_sync_ops_is_einval)
+{
+	uint32_t i, count = self->dev.info.max_sync_ops + 1;
+	struct drm_ncgpu_bo_sync_op *ops = calloc(count, sizeof(*ops));
+
+	ASSERT_NE(NULL, ops);
+	for (i = 0; i < count; i++)
+		ops[i] = sync_op(self->wb.handle, FLUSH, i % self->wb.size, 1);
+	ASSERT_EQ(-EINVAL, ncgpu_sync_ops(self->fd, ops, count));
+	free(ops);
+}
+
+TEST_F(bo_sync, unreadable_array_is_efault)
+{
+	void *hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, hole);
+	ASSERT_EQ(-EFAULT, sync_array(self->fd, OP_MIN_STRIDE, 1, hole));
+	munmap(hole, 4096);
+}
+
+TEST_F(bo_sync, bad_handle_is_enoent)
+{
+	ASSERT_EQ(-ENOENT, ncgpu_sync(self->fd, BAD_HANDLE, FLUSH, 0, 1));
+}
+
+TEST_F(bo_sync, range_that_wraps_is_einval)
+{
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, FLUSH, UINT64_MAX, 2));
+}
+
+TEST_F(bo_sync, range_starting_at_end_is_einval)
+{
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, FLUSH, self->wb.size, 1));
+}
+
+TEST_F(bo_sync, range_ending_past_end_is_einval)
+{
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, FLUSH, 1, self->wb.size));
+}
+
+TEST_F(bo_sync, empty_range_at_end_is_ok)
+{
+	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH, self->wb.size, 0));
+	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH_INV, self->wb.size, 0));
+}
+
+TEST_F(bo_sync, unaligned_range_is_ok)
+{
+	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH, 3, 5));
+	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH_INV, 3, 5));
+}
+
+TEST_F(bo_sync, imported_bo_is_einval)
+{
+	struct ncgpu_foreign_bo bo;
+	int ret = open_vgem_bo(self->fd, &bo);
+
+	if (ret == -ENODEV)
+		SKIP(return, "vgem not loaded");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, bo.handle, FLUSH, 0, 1));
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, bo.handle, FLUSH_INV, 0, bo.size));
+}
+
+TEST_F(bo_sync, imported_bo_with_size_0_is_einval)
+{
+	struct ncgpu_foreign_bo bo;
+	int ret = open_vgem_bo(self->fd, &bo);
+
+	if (ret == -ENODEV)
+		SKIP(return, "vgem not loaded");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, bo.handle, FLUSH, 0, 0));
+}
+
+TEST_F(bo_sync, unknown_type_2_is_einval)
+{
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, 2, 0, 1));
+}
+
+TEST_F(bo_sync, unknown_type_0xffffffff_is_einval)
+{
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, 0xffffffffu, 0, 1));
+}
+
+TEST_F(bo_sync, bad_handle_is_checked_before_bad_range)
+{
+	ASSERT_EQ(-ENOENT, ncgpu_sync(self->fd, BAD_HANDLE, FLUSH, UINT64_MAX, 2));
+}
+
+TEST_F(bo_sync, bad_handle_is_checked_before_bad_type)
+{
+	ASSERT_EQ(-ENOENT, ncgpu_sync(self->fd, BAD_HANDLE, 2, 0, 1));
+}
+
+TEST_F(bo_sync, bad_range_with_bad_type_is_einval)
+{
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, 2, self->wb.size, 1));
+}
+
+TEST_F(bo_sync, bad_type_is_checked_before_size_0)
+{
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, 2, 0, 0));
+}
+
+TEST_F(bo_sync, bad_type_is_checked_before_write_combined)
+{
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->probe.handle, 2, 0, 1));
+}
+
+TEST_F(bo_sync, write_combined_bo_is_ok)
+{
+	ASSERT_EQ(0, ncgpu_sync(self->fd, self->probe.handle, FLUSH, 0, self->probe.size));
+	ASSERT_EQ(0, ncgpu_sync(self->fd, self->probe.handle, FLUSH_INV, 3, 5));
+}
+
+TEST_F(bo_sync, no_mmap_bo_is_ok)
+{
+	uint32_t handle;
+
+	ASSERT_EQ(0, ncgpu_bo_create(self->fd, 4096, DRM_NCGPU_BO_NO_MMAP, &handle));
+	ASSERT_EQ(0, ncgpu_sync(self->fd, handle, FLUSH, 0, 4096));
+	ASSERT_EQ(0, ncgpu_sync(self->fd, handle, FLUSH_INV, 1, 1));
+}
+
+TEST_F(bo_sync, size_0_is_ok)
+{
+	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH, 7, 0));
+	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH_INV, 0, 0));
+}
+
+TEST_F(bo_sync, io_coherent_device_validates_then_succeeds)
+{
+	struct ncgpu_foreign_bo bo;
+	int ret;
+
+	if (self->split)
+		SKIP(return, "device is not IO-coherent");
+	ASSERT_EQ(-ENOENT, ncgpu_sync(self->fd, BAD_HANDLE, FLUSH, 0, 1));
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, FLUSH, UINT64_MAX, 2));
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, FLUSH, self->wb.size, 1));
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, 2, 0, 1));
+	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH, 0, self->wb.size));
+	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH_INV, 3, 5));
+	ret = open_vgem_bo(self->fd, &bo);
+	if (ret == -ENODEV)
+		return;
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, bo.handle, FLUSH, 0, 1));
+}
+
+TEST_F(bo_sync, batch_stops_at_first_error_keeping_earlier_ops)
+{
+	size_t g = self->granule;
+	struct drm_ncgpu_bo_sync_op ops[3] = {
+		sync_op(self->wb.handle, FLUSH, 0, 1),
+		sync_op(BAD_HANDLE, FLUSH, 0, 1),
+		sync_op(self->wb.handle, FLUSH, 2 * g, 1),
+	};
+
+	if (!self->split)
+		SKIP(return, "IO-coherent device: BO_SYNC has no visible effect");
+	memset(self->wb.map, 0xa1, g);
+	memset(self->wb.map + 2 * g, 0xb2, g);
+	ASSERT_EQ(-ENOENT, ncgpu_sync_ops(self->fd, ops, 3));
+	ASSERT_EQ(0, read_device_view(self));
+	EXPECT_TRUE(bytes_equal(self->probe.map, 0xa1, g)) TH_LOG("op 0 was undone");
+	EXPECT_TRUE(bytes_equal(self->probe.map + 2 * g, 0, g)) TH_LOG("op 2 ran");
+	/* Control: op 2 alone does reach the device. */
+	ASSERT_EQ(0, ncgpu_sync_ops(self->fd, &ops[2], 1));
+	ASSERT_EQ(0, read_device_view(self));
+	ASSERT_TRUE(bytes_equal(self->probe.map + 2 * g, 0xb2, g));
+}
+
+TEST_F(bo_sync, batch_returns_first_failing_ops_error)
+{
+	struct drm_ncgpu_bo_sync_op ops[3] = {
+		sync_op(self->wb.handle, FLUSH, 0, 1),
+		sync_op(self->wb.handle, 2, 0, 1),
+		sync_op(BAD_HANDLE, FLUSH, 0, 1),
+	};
+
+	ASSERT_EQ(-EINVAL, ncgpu_sync_ops(self->fd, ops, 3));
+	ops[1] = sync_op(BAD_HANDLE, FLUSH, 0, 1);
+	ops[2] = sync_op(self->wb.handle, 2, 0, 1);
+	ASSERT_EQ(-ENOENT, ncgpu_sync_ops(self->fd, ops, 3));
+}
+
+TEST_F(bo_sync, does_not_wait_for_device_jobs)
+{
+	size_t g = self->granule;
+	struct drm_ncgpu_cmd job[2] = {
+		ncgpu_cmd_stall(500000),
+		ncgpu_cmd_fill(self->wb.handle, 3 * g, g, 0x1234),
+	};
+	struct drm_ncgpu_bo_sync_op ops[2] = {
+		sync_op(self->wb.handle, FLUSH, 0, g),
+		sync_op(self->wb.handle, FLUSH_INV, g, g),
+	};
+	int64_t start, elapsed_ms;
+
+	memset(self->wb.map, 0x42, 2 * g);
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job, 2, 0, 0));
+	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->wb.handle, 0));
+	start = ncgpu_now_ns();
+	ASSERT_EQ(0, ncgpu_sync_ops(self->fd, ops, 2));
+	elapsed_ms = (ncgpu_now_ns() - start) / NCGPU_TEST_NSEC_PER_MSEC;
+	EXPECT_GT(250, elapsed_ms) TH_LOG("BO_SYNC took %lld ms", (long long)elapsed_ms);
+	/* Still busy: BO_SYNC returned while the job was running. */
+	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->wb.handle, 0));
+	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->wb.handle, 5 * NCGPU_TEST_NSEC_PER_SEC));
+}
+
+TEST_HARNESS_MAIN
