@@ -167,7 +167,8 @@ static int ncgpu_run_copy(struct ncgpu_job *job, const struct ncgpu_job_cmd *cmd
 		chunk = min_t(u64, cmd->size - done, PAGE_SIZE);
 		ret = ncgpu_job_bo_read(job, cmd->src, cmd->src_offset + done, bounce, chunk);
 		if (!ret)
-			ret = ncgpu_job_bo_write(job, cmd->dst, cmd->dst_offset + done, bounce, chunk);
+			ret = ncgpu_job_bo_write(job, cmd->dst, cmd->dst_offset + done,
+						 bounce, chunk);
 	}
 	return ret;
 }
@@ -341,7 +342,7 @@ static int ncgpu_job_lookup_bos(struct ncgpu_job *job, struct drm_file *file,
 			cmd->src = ret;
 	}
 	xa_destroy(&indices);
-	return ret < 0 ? ret : 0;
+	return min(ret, 0);
 }
 
 static int ncgpu_job_check_ranges(struct ncgpu_job *job)

@@ -531,7 +531,7 @@ static int drm_gem_sync_wait_for_device(struct drm_gem_object *obj,
 	ret = dma_resv_wait_timeout(obj->resv, dma_resv_usage_rw(cpu_writes),
 				    true, MAX_SCHEDULE_TIMEOUT);
 
-	return ret < 0 ? ret : 0;
+	return min_t(long, ret, 0);
 }
 
 /**

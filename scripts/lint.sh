@@ -1,0 +1,67 @@
+#!/bin/sh
+# Static checks of the kernel sources and the uAPI header, one check line per
+# tool ("ok lint: ..." / "not ok lint: ..." with the findings as "#" lines):
+#   kernel-doc -none   every documented item complete; any output fails
+#   checkpatch.pl      --strict with DRM's settings; any finding fails
+#   coccinelle         (only with LINT_COCCI=1) the kernel's semantic patches
+# Exits 1 if a check failed. MODULE_SRC overrides kernel/.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+: "${MODULE_SRC:=$NCGPU_ROOT/kernel}"
+: "${LINT_COCCI:=0}"
+KERNEL_DOC=/usr/lib/linux-kbuild-6.1/scripts/kernel-doc
+LINUX_SRC=$NCGPU_CACHE/linux-source
+CHECKPATCH_IGNORE=BIT_MACRO,SPLIT_STRING,LONG_LINE_STRING,BOOL_MEMBER,FILE_PATH_CHANGES
+out=$NCGPU_CACHE/lint
+failures=0
+
+sources() {
+	find "$MODULE_SRC" -type f -name '*.[ch]' ! -name '*.mod.c' | sort
+	echo "$NCGPU_ROOT/include/uapi/drm/ncgpu_drm.h"
+}
+
+# check DESCRIPTION COMMAND...: COMMAND's output is the list of findings.
+check() {
+	desc=$1
+	shift
+	rc=0
+	"$@" >"$out/findings" 2>&1 || rc=$?
+	if [ "$rc" = 0 ] && [ ! -s "$out/findings" ]; then
+		echo "ok lint: $desc"
+	else
+		echo "not ok lint: $desc"
+		sed "s|$NCGPU_ROOT/||; s/^/#   /" "$out/findings"
+		failures=$((failures + 1))
+	fi
+}
+
+kernel_doc() {
+	# shellcheck disable=SC2046
+	"$KERNEL_DOC" -none $(sources)
+}
+
+checkpatch() {
+	# shellcheck disable=SC2046
+	perl "$LINUX_SRC/scripts/checkpatch.pl" --no-tree --strict --max-line-length=100 \
+		--ignore="$CHECKPATCH_IGNORE" -q --emacs --show-types -f $(sources)
+}
+
+# Report mode of every semantic patch that has one, as "make coccicheck".
+coccinelle() {
+	for cocci in "$LINUX_SRC"/scripts/coccinelle/*/*.cocci; do
+		grep -q 'virtual report' "$cocci" || continue
+		spatch -D report --very-quiet --no-show-diff --include-headers \
+			-I "/usr/src/linux-headers-$(debian_kernel_abi)-common/include" \
+			--cocci-file "$cocci" --dir "$MODULE_SRC" 2>/dev/null
+	done
+}
+
+[ -d "$MODULE_SRC" ] || die "no module sources in $MODULE_SRC"
+[ -f "$LINUX_SRC/scripts/checkpatch.pl" ] || die "no checkpatch.pl in $LINUX_SRC (make deps)"
+mkdir -p "$out"
+say "[lint] kernel-doc, checkpatch$([ "$LINT_COCCI" = 1 ] && echo ", coccinelle")"
+check "kernel-doc -none finds nothing" kernel_doc
+check "checkpatch.pl --strict finds nothing" checkpatch
+[ "$LINT_COCCI" = 1 ] && check "coccinelle (report mode) finds nothing" coccinelle
+[ "$failures" = 0 ]

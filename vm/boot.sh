@@ -1,0 +1,100 @@
+#!/bin/sh
+# Boots Debian's kernel for a target with the ncgpu initramfs under QEMU (TCG:
+# KVM is not assumed). Modes:
+#   check  run the suites; results in $WORK/results.log, kernel log in
+#          $WORK/console.log (on arm64 both share the only UART)
+#   info   load ncgpu and stream "ncgpu info" to this terminal
+#   shell  interactive guest shell on this terminal (Ctrl-a x quits)
+# A guest that does not power off within VM_TIMEOUT seconds is killed.
+set -eu
+. "$(dirname "$0")/../scripts/lib.sh"
+
+target=${1:?usage: vm/boot.sh x86_64|arm64 [check|info|shell]}
+mode=${2:-check}
+load_target_env "$target"
+: "${VM_TIMEOUT:=600}"
+: "${NCGPU_PARAMS:=}"
+
+machine() {
+	case $target in
+	x86_64) echo "qemu-system-x86_64 -machine q35 -accel tcg -cpu max" ;;
+	arm64) echo "qemu-system-aarch64 -machine virt -accel tcg -cpu cortex-a57" ;;
+	esac
+}
+
+console() {
+	case $target in
+	x86_64) echo ttyS0 ;;
+	arm64) echo ttyAMA0 ;;
+	esac
+}
+
+# Sets serial (qemu options) and out (the guest's results channel). x86 has
+# a second UART for a results channel free of kernel messages; arm64 "virt"
+# has one, so results share it with a quiet console.
+route_serial() {
+	case $target-$mode in
+	x86_64-check) serial="-serial file:$WORK/console.log -serial file:$WORK/results.log" ;;
+	x86_64-info) serial="-serial file:$WORK/console.log -serial stdio" ;;
+	arm64-check) serial="-serial file:$WORK/results.log" ;;
+	arm64-info) serial="-serial stdio" ;;
+	*-shell) serial="-serial mon:stdio" ;;
+	*) die "unknown mode '$mode' (expected check, info or shell)" ;;
+	esac
+	case $target-$mode in
+	x86_64-check | x86_64-info) out=/dev/ttyS1 quiet= ;;
+	*) out=/dev/console quiet=quiet ;;
+	esac
+}
+
+# Debian's kernel zeroes every page it allocates (init_on_alloc); without
+# that, a driver that hands out unzeroed memory shows it to the leak tests.
+cmdline() {
+	echo "console=$(console) panic=-1 init_on_alloc=0 $quiet ncgpu_mode=$mode ncgpu_out=$out" \
+		"${NCGPU_PARAMS:+ncgpu_params=$(echo "$NCGPU_PARAMS" | tr ' ' ,)}"
+}
+
+# The uncompressed ELF boots seconds faster under TCG (see fetch-kernel.sh).
+kernel_image() {
+	if [ -f "$VMLINUX" ]; then echo "$VMLINUX"; else echo "$VMLINUZ"; fi
+}
+
+run_qemu() {
+	# shellcheck disable=SC2046,SC2086
+	set -- $(machine) -smp 2 -m 2048 -nodefaults -no-reboot -display none -monitor none \
+		$serial -kernel "$(kernel_image)" -initrd "$WORK/initramfs.cpio.gz" \
+		-append "$(cmdline)"
+	if [ "$mode" = shell ]; then
+		"$@"
+	else
+		timeout --foreground -k 5 "$VM_TIMEOUT" "$@" </dev/null
+	fi
+}
+
+report_exit() {
+	case $1 in
+	0) say "[$target] guest powered off after $(elapsed "$start")" ;;
+	124 | 137) say "[$target] guest killed: no power-off within $VM_TIMEOUT s" ;;
+	*) say "[$target] qemu exited with status $1 after $(elapsed "$start")" ;;
+	esac
+}
+
+[ -f "$WORK/initramfs.cpio.gz" ] || die "no initramfs for $target (make initramfs ARCH=$target)"
+route_serial
+rm -f "$WORK/console.log" "$WORK/results.log" "$WORK/info.log"
+say "[$target] booting $KVER under qemu (TCG), mode $mode"
+start=$(now)
+rc=0
+if [ "$mode" = info ]; then
+	# Streamed, and kept to tell whether "ncgpu info" worked.
+	{ run_qemu || echo $? >"$WORK/info.rc"; } | tee "$WORK/info.log"
+	rc=$(cat "$WORK/info.rc" 2>/dev/null || echo 0)
+	rm -f "$WORK/info.rc"
+	report_exit "$rc"
+	grep -q 'ncgpu info exited with status 0' "$WORK/info.log" || die "ncgpu info did not succeed"
+else
+	run_qemu || rc=$?
+	report_exit "$rc"
+fi
+[ "$target-$mode" = arm64-check ] && cp "$WORK/results.log" "$WORK/console.log"
+exit "$rc"
