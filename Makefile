@@ -2,9 +2,15 @@
 #
 #   make check     every check: uAPI, lint, module builds, guest suites on
 #                  x86_64 and arm64; ends with "N passed, M failed"
-#   make run       boot the guest, load ncgpu and run "ncgpu info"
+#   make run       boot the guest, load ncgpu and run "ncgpu info" and
+#                  "ncgpu demo"
 #   make shell     interactive guest shell with ncgpu and vgem loaded
 #   make module    build kernel/ncgpu.ko for Debian's packaged kernel
+#   make check-debug  the debug lane: every suite plus fault injection and
+#                  KUnit on a KASAN/lockdep/kmemleak kernel (x86_64, slow)
+#   make bench     benchmarks in both guests and on the host; results and plot
+#                  in bench/results/ (BENCH_QUICK=1: fewer repetitions)
+#   make bench-check  the ratios "make bench" measured against their targets
 #
 # ARCH=arm64 selects the arm64 guest/module (default x86_64). Downloads and
 # build products live in NCGPU_CACHE, outside the tree.
@@ -42,15 +48,36 @@ GUEST_TEST_CFLAGS := $(GUEST_CFLAGS) -Wno-unused-parameter -I$(KSFT) -Itests/gue
 CC_x86_64 := gcc
 CC_arm64 := aarch64-linux-gnu-gcc
 WORK := $(NCGPU_CACHE)/$(ARCH)
-GUEST_PROGRAMS := $(addprefix $(WORK)/bin/,$(GUEST_TESTS) ncgpu)
+EXAMPLES := $(basename $(notdir $(wildcard examples/*.c)))
+GUEST_PROGRAMS := $(addprefix $(WORK)/bin/,$(GUEST_TESTS) ncgpu $(EXAMPLES))
+
+# Guest programs link libncgpu statically, built per target into the cache,
+# then libdrm.a: the system's, or for arm64 Debian's arm64 package extracted
+# into the cache by lib/fetch-arm64-libdrm.sh.
+LIB_DEPS := $(wildcard lib/*.c lib/*.h) lib/include/ncgpu.h lib/Makefile \
+	include/uapi/drm/ncgpu_drm.h
+ARM64_LIBDRM := $(NCGPU_CACHE)/libdrm-arm64
+LIBDRM_x86_64 := /usr/lib/x86_64-linux-gnu/libdrm.a
+LIBDRM_arm64 := $(ARM64_LIBDRM)/usr/lib/aarch64-linux-gnu/libdrm.a
+libncgpu = $(NCGPU_CACHE)/$(1)/lib/libncgpu.a
+lib_link = $(call libncgpu,$(1)) $(LIBDRM_$(1)) -lm
+LIB_CFLAGS := -Ilib/include
+TOOL_SRCS := $(wildcard tools/ncgpu/*.c)
+TOOL_DEPS := $(TOOL_SRCS) $(wildcard tools/ncgpu/*.h) lib/include/ncgpu.h \
+	include/uapi/drm/ncgpu_drm.h Makefile $(DEPS)
+# The README shows examples/readme_example.c verbatim: the first code block
+# of its "Using libncgpu" section must equal the file.
+README_EXAMPLE_OK := $(NCGPU_CACHE)/readme-example.ok
+README_EXAMPLE_BLOCK := awk '/^\#\# / { in_section = ($$0 == "\#\# Using libncgpu") } \
+	in_section && /^```/ { if (in_block) exit; in_block = 1; next } in_block' README.md
 
 .PHONY: all help deps module guest tools initramfs run shell vm-check lint cocci \
-	uapi-check check clean distclean
+	uapi-check check check-debug bench bench-check clean distclean
 
 all: module guest
 
 help:
-	@sed -n '2,11s/^# \{0,1\}//p' Makefile
+	@sed -n '2,17s/^# \{0,1\}//p' Makefile
 
 deps: $(DEPS)
 
@@ -74,25 +101,52 @@ module: $(DEPS)
 
 guest: $(GUEST_PROGRAMS)
 
-tools: $(WORK)/bin/ncgpu
+tools: $(WORK)/bin/ncgpu $(addprefix $(WORK)/bin/,$(EXAMPLES))
 	@echo "==> $<"
 
-# Static guest programs, one rule per target: $(call guest_cc,TARGET,FLAGS).
+# Static guest programs, one rule per target:
+# $(call guest_cc,TARGET,FLAGS), linking every .c prerequisite and libncgpu.
 # A failed build leaves no stale binary behind.
 define guest_cc
 	@mkdir -p $(@D)
 	@rm -f $@
 	@echo "  CC      $(1) $(notdir $@)"
-	@$(CC_$(1)) $(2) -o $@ $<
+	@$(CC_$(1)) $(2) $(LIB_CFLAGS) -o $@ $(filter %.c,$^) $(call lib_link,$(1))
 endef
 
-$(NCGPU_CACHE)/x86_64/bin/%_test: $(GUEST_TEST_SRC)/%_test.c $(GUEST_HEADERS) Makefile $(LINUX_SRC_STAMP)
+# lib/Makefile knows the library's own dependencies; this rule only decides
+# when to ask it.
+define lib_static
+	@echo "  LIB     $(1) libncgpu.a"
+	@$(MAKE) --no-print-directory -s -C lib O=$(@D) CC=$(CC_$(1)) static
+endef
+
+$(call libncgpu,x86_64): $(LIB_DEPS) $(DEPS)
+	$(call lib_static,x86_64)
+$(call libncgpu,arm64): $(LIB_DEPS) $(DEPS) $(LIBDRM_arm64)
+	$(call lib_static,arm64)
+$(LIBDRM_arm64): lib/fetch-arm64-libdrm.sh $(DEPS)
+	@lib/fetch-arm64-libdrm.sh $(ARM64_LIBDRM)
+
+$(NCGPU_CACHE)/x86_64/bin/%_test: $(GUEST_TEST_SRC)/%_test.c $(GUEST_HEADERS) Makefile $(LINUX_SRC_STAMP) $(call libncgpu,x86_64)
 	$(call guest_cc,x86_64,$(GUEST_TEST_CFLAGS))
-$(NCGPU_CACHE)/arm64/bin/%_test: $(GUEST_TEST_SRC)/%_test.c $(GUEST_HEADERS) Makefile $(LINUX_SRC_STAMP)
+$(NCGPU_CACHE)/arm64/bin/%_test: $(GUEST_TEST_SRC)/%_test.c $(GUEST_HEADERS) Makefile $(LINUX_SRC_STAMP) $(call libncgpu,arm64)
 	$(call guest_cc,arm64,$(GUEST_TEST_CFLAGS))
-$(NCGPU_CACHE)/x86_64/bin/ncgpu: tools/ncgpu/ncgpu.c include/uapi/drm/ncgpu_drm.h Makefile $(DEPS)
+$(NCGPU_CACHE)/x86_64/bin/ncgpu: $(TOOL_DEPS) $(call libncgpu,x86_64)
 	$(call guest_cc,x86_64,$(GUEST_CFLAGS))
-$(NCGPU_CACHE)/arm64/bin/ncgpu: tools/ncgpu/ncgpu.c include/uapi/drm/ncgpu_drm.h Makefile $(DEPS)
+$(NCGPU_CACHE)/arm64/bin/ncgpu: $(TOOL_DEPS) $(call libncgpu,arm64)
+	$(call guest_cc,arm64,$(GUEST_CFLAGS))
+$(README_EXAMPLE_OK): README.md examples/readme_example.c
+	@mkdir -p $(@D)
+	@$(README_EXAMPLE_BLOCK) | diff -u - examples/readme_example.c >$@.diff || \
+		{ echo "README.md's libncgpu example differs from examples/readme_example.c:"; \
+		  cat $@.diff; rm -f $@ $@.diff; exit 1; } >&2
+	@rm -f $@.diff && touch $@
+$(addprefix $(NCGPU_CACHE)/x86_64/bin/,$(EXAMPLES)): $(NCGPU_CACHE)/x86_64/bin/%: examples/%.c \
+		lib/include/ncgpu.h Makefile $(DEPS) $(README_EXAMPLE_OK) $(call libncgpu,x86_64)
+	$(call guest_cc,x86_64,$(GUEST_CFLAGS))
+$(addprefix $(NCGPU_CACHE)/arm64/bin/,$(EXAMPLES)): $(NCGPU_CACHE)/arm64/bin/%: examples/%.c \
+		lib/include/ncgpu.h Makefile $(DEPS) $(README_EXAMPLE_OK) $(call libncgpu,arm64)
 	$(call guest_cc,arm64,$(GUEST_CFLAGS))
 
 initramfs: module guest
@@ -100,7 +154,7 @@ initramfs: module guest
 	@vm/mkinitramfs.sh $(ARCH)
 
 run: initramfs
-	@vm/boot.sh $(ARCH) info
+	@vm/boot.sh $(ARCH) run
 
 shell: initramfs
 	@vm/boot.sh $(ARCH) shell
@@ -120,9 +174,27 @@ uapi-check: $(DEPS)
 check: $(DEPS) $(LINUX_SRC_STAMP)
 	@scripts/check.sh
 
+# Builds its kernel once (about an hour on 2 cores), then reuses it.
+check-debug: $(DEPS) $(LINUX_SRC_STAMP)
+	@debug/check-debug.sh
+
+# The host part of "make bench" runs natively on this x86_64 machine, so it
+# is built as the x86_64 guest programs are.
+BENCH_HOST := $(NCGPU_CACHE)/host/host_cache_bench
+$(BENCH_HOST): bench/host_cache_bench.c lib/include/ncgpu.h Makefile $(DEPS) \
+		$(call libncgpu,x86_64)
+	$(call guest_cc,x86_64,$(GUEST_CFLAGS))
+
+bench: $(DEPS) $(BENCH_HOST)
+	@BENCH_HOST=$(BENCH_HOST) bench/run.sh
+
+bench-check:
+	@bench/check.sh
+
 clean:
 	rm -rf $(NCGPU_CACHE)/x86_64 $(NCGPU_CACHE)/arm64 $(NCGPU_CACHE)/check \
-		$(NCGPU_CACHE)/uapi $(NCGPU_CACHE)/lint
+		$(NCGPU_CACHE)/uapi $(NCGPU_CACHE)/lint $(NCGPU_CACHE)/x86_64-debug \
+		$(NCGPU_CACHE)/check-debug $(NCGPU_CACHE)/host
 
 # Also forgets downloaded kernels, extracted sources and the deps stamp.
 distclean:

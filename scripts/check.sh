@@ -101,7 +101,8 @@ guest_programs() {
 	target=$1
 	say "[$target] building guest programs"
 	programs=
-	for src in "$GUEST_TEST_SRC"/*_test.c "$NCGPU_ROOT"/tools/ncgpu/ncgpu.c; do
+	for src in "$GUEST_TEST_SRC"/*_test.c "$NCGPU_ROOT"/tools/ncgpu/ncgpu.c \
+		"$NCGPU_ROOT"/examples/*.c; do
 		[ -f "$src" ] && programs="$programs $(basename "$src" .c)"
 	done
 	# shellcheck disable=SC2046,SC2086

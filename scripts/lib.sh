@@ -43,6 +43,9 @@ debian_kernel_abi() {
 #   KDIR KARCH CROSS_COMPILE       how to build a module for it
 #   BUSYBOX                        the guest's static busybox
 #   WORK                           per-target build directory in the cache
+#   SUITES                         the suites.conf files of the guest runs
+#   INITRAMFS_EXTRAS               a script adding files to the initramfs, or empty
+# With NCGPU_KERNEL=debug, the debug lane's own kernel instead (debug/env.sh).
 load_target_env() {
 	abi=$(debian_kernel_abi)
 	[ -n "$abi" ] || die "apt knows no linux-headers-amd64: run scripts/install-deps.sh"
@@ -66,4 +69,10 @@ load_target_env() {
 		BUSYBOX=$KROOT/bin/busybox
 	fi
 	WORK=$NCGPU_CACHE/$1
+	SUITES=$NCGPU_ROOT/vm/suites.conf
+	INITRAMFS_EXTRAS=
+	if [ "${NCGPU_KERNEL:-}" = debug ]; then
+		. "$NCGPU_ROOT/debug/env.sh"
+		debug_kernel_env "$1"
+	fi
 }

@@ -3,13 +3,16 @@
 # KVM is not assumed). Modes:
 #   check  run the suites; results in $WORK/results.log, kernel log in
 #          $WORK/console.log (on arm64 both share the only UART)
-#   info   load ncgpu and stream "ncgpu info" to this terminal
+#   run    load ncgpu and stream "ncgpu info" and "ncgpu demo" to this
+#          terminal; fails unless both exit with status 0
 #   shell  interactive guest shell on this terminal (Ctrl-a x quits)
+#   bench  load ncgpu and stream "ncgpu bench" (options in NCGPU_BENCH,
+#          e.g. --quick) and its JSON to this terminal; see bench/run.sh
 # A guest that does not power off within VM_TIMEOUT seconds is killed.
 set -eu
 . "$(dirname "$0")/../scripts/lib.sh"
 
-target=${1:?usage: vm/boot.sh x86_64|arm64 [check|info|shell]}
+target=${1:?usage: vm/boot.sh x86_64|arm64 [check|run|shell|bench]}
 mode=${2:-check}
 load_target_env "$target"
 : "${VM_TIMEOUT:=600}"
@@ -35,14 +38,14 @@ console() {
 route_serial() {
 	case $target-$mode in
 	x86_64-check) serial="-serial file:$WORK/console.log -serial file:$WORK/results.log" ;;
-	x86_64-info) serial="-serial file:$WORK/console.log -serial stdio" ;;
+	x86_64-run | x86_64-bench) serial="-serial file:$WORK/console.log -serial stdio" ;;
 	arm64-check) serial="-serial file:$WORK/results.log" ;;
-	arm64-info) serial="-serial stdio" ;;
+	arm64-run | arm64-bench) serial="-serial stdio" ;;
 	*-shell) serial="-serial mon:stdio" ;;
-	*) die "unknown mode '$mode' (expected check, info or shell)" ;;
+	*) die "unknown mode '$mode' (expected check, run, shell or bench)" ;;
 	esac
 	case $target-$mode in
-	x86_64-check | x86_64-info) out=/dev/ttyS1 quiet= ;;
+	x86_64-check | x86_64-run | x86_64-bench) out=/dev/ttyS1 quiet= ;;
 	*) out=/dev/console quiet=quiet ;;
 	esac
 }
@@ -51,7 +54,8 @@ route_serial() {
 # that, a driver that hands out unzeroed memory shows it to the leak tests.
 cmdline() {
 	echo "console=$(console) panic=-1 init_on_alloc=0 $quiet ncgpu_mode=$mode ncgpu_out=$out" \
-		"${NCGPU_PARAMS:+ncgpu_params=$(echo "$NCGPU_PARAMS" | tr ' ' ,)}"
+		"${NCGPU_PARAMS:+ncgpu_params=$(echo "$NCGPU_PARAMS" | tr ' ' ,)}" \
+		"${NCGPU_BENCH:+ncgpu_bench=$(echo "$NCGPU_BENCH" | tr ' ' ,)}"
 }
 
 # The uncompressed ELF boots seconds faster under TCG (see fetch-kernel.sh).
@@ -81,17 +85,20 @@ report_exit() {
 
 [ -f "$WORK/initramfs.cpio.gz" ] || die "no initramfs for $target (make initramfs ARCH=$target)"
 route_serial
-rm -f "$WORK/console.log" "$WORK/results.log" "$WORK/info.log"
+rm -f "$WORK/console.log" "$WORK/results.log" "$WORK/run.log"
 say "[$target] booting $KVER under qemu (TCG), mode $mode"
 start=$(now)
 rc=0
-if [ "$mode" = info ]; then
-	# Streamed, and kept to tell whether "ncgpu info" worked.
-	{ run_qemu || echo $? >"$WORK/info.rc"; } | tee "$WORK/info.log"
-	rc=$(cat "$WORK/info.rc" 2>/dev/null || echo 0)
-	rm -f "$WORK/info.rc"
+if [ "$mode" = run ]; then
+	# Streamed, and kept to tell whether the tools worked.
+	{ run_qemu || echo $? >"$WORK/run.rc"; } | tee "$WORK/run.log"
+	rc=$(cat "$WORK/run.rc" 2>/dev/null || echo 0)
+	rm -f "$WORK/run.rc"
 	report_exit "$rc"
-	grep -q 'ncgpu info exited with status 0' "$WORK/info.log" || die "ncgpu info did not succeed"
+	for cmd in info demo; do
+		tr -d '\r' <"$WORK/run.log" | grep -q "ncgpu $cmd exited with status 0 " ||
+			die "ncgpu $cmd did not succeed (see its output above)"
+	done
 else
 	run_qemu || rc=$?
 	report_exit "$rc"

@@ -4,10 +4,13 @@
 #
 # The kernel command line selects what to do:
 #   ncgpu_mode=check   run every suite of /etc/ncgpu/suites.conf
-#   ncgpu_mode=info    load ncgpu and run "ncgpu info"
+#   ncgpu_mode=run     load ncgpu and vgem, run "ncgpu info" and "ncgpu demo"
 #   ncgpu_mode=shell   load ncgpu and vgem, then give an interactive shell
+#   ncgpu_mode=bench   load ncgpu, run "ncgpu bench", then print its JSON
+#                      between "# NCGPU BENCH JSON" and "# NCGPU BENCH END"
+#   ncgpu_bench=A,B    options of "ncgpu bench" (e.g. --quick)
 #   ncgpu_out=DEV      where results go (default /dev/console)
-#   ncgpu_params=A,B   module parameters of ncgpu for info and shell
+#   ncgpu_params=A,B   module parameters of ncgpu for run and shell
 #
 # Results protocol (check mode), one line each, parsed by vm/parse-results.sh:
 #   [RUN] # BEGIN ...      a run starts
@@ -28,6 +31,7 @@ DMESG_ALARM='WARNING:|BUG:|Oops|Call Trace|general protection fault|Unable to ha
 mode=check
 out=/dev/console
 params=
+bench_opts=
 
 setup() {
 	/bin/busybox mkdir -p /proc /sys /dev /tmp
@@ -42,6 +46,7 @@ setup() {
 		ncgpu_mode=*) mode=${word#*=} ;;
 		ncgpu_out=*) out=${word#*=} ;;
 		ncgpu_params=*) params=$(echo "${word#*=}" | tr , ' ') ;;
+		ncgpu_bench=*) bench_opts=$(echo "${word#*=}" | tr , ' ') ;;
 		esac
 	done
 	exec 3>"$out"
@@ -180,32 +185,59 @@ run_suites() {
 	emit "# NCGPU DONE"
 }
 
-run_info() {
-	progress "kernel $(kernel_release) ($(uname -m)) up"
+# Streams "ncgpu $1" to the results channel; its status line is what
+# vm/boot.sh checks.
+run_tool() {
+	progress "ncgpu $1"
+	start=$(uptime_s)
+	ncgpu "$1" </dev/null >&3 2>&1
+	rc=$?
+	progress "ncgpu $1 exited with status $rc after $(awk -v a="$start" -v b="$(uptime_s)" \
+		'BEGIN { printf "%.1f", b - a }') s"
+}
+
+run_tools() {
+	progress "kernel $(kernel_release) ($(uname -m)) up in $(uptime_s) s"
 	progress "insmod ncgpu.ko $params"
 	if ! insmod "$MODULES/ncgpu.ko" $params </dev/null >/dev/null 2>&1; then
 		progress "insmod failed; kernel log:"
 		dmesg | tail -n 5 | sed 's/^/    /' >&3
 	fi
-	progress "ncgpu info"
-	ncgpu info >&3 2>&1
-	progress "ncgpu info exited with status $?"
+	insmod "$MODULES/vgem.ko" </dev/null >/dev/null 2>&1
+	run_tool info
+	run_tool demo
+	rmmod vgem 2>/dev/null
+	rmmod ncgpu 2>/dev/null
+}
+
+run_bench() {
+	progress "kernel $(kernel_release) ($(uname -m)) up in $(uptime_s) s"
+	insmod "$MODULES/ncgpu.ko" $params </dev/null >&3 2>&1
+	ncgpu bench $bench_opts --json /tmp/bench.json </dev/null >&3 2>&1
+	rc=$?
+	emit "# NCGPU BENCH JSON"
+	[ $rc = 0 ] && cat /tmp/bench.json >&3
+	emit "# NCGPU BENCH END status $rc"
 	rmmod ncgpu 2>/dev/null
 }
 
 run_shell() {
 	insmod "$MODULES/ncgpu.ko" $params </dev/null
 	insmod "$MODULES/vgem.ko" </dev/null
-	echo "ncgpu guest: kernel $(kernel_release); tests in $TESTS; 'ncgpu info'; exit to power off."
+	echo "ncgpu guest: kernel $(kernel_release); tests in $TESTS; try 'ncgpu info', 'ncgpu demo';" \
+		"exit to power off."
 	setsid cttyhack sh -l
 }
 
 setup
 load_base_modules
+# A lane's additions, such as the debug lane's (debug/guest/lane.sh).
+[ -f /etc/ncgpu/lane.sh ] && . /etc/ncgpu/lane.sh
 case $mode in
 check) run_suites ;;
-info) run_info ;;
+run) run_tools ;;
 shell) run_shell ;;
+bench) run_bench ;;
 *) emit "# NCGPU unknown ncgpu_mode=$mode" ;;
 esac
 sync

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Packs the guest initramfs of a target: busybox, /init, the suites, ncgpu.ko,
 # vgem.ko and the Debian modules they need (resolved from the target's
-# modules.dep), the test programs and the ncgpu tool.
+# modules.dep), the test programs, the ncgpu tool and the libncgpu examples.
 set -eu
 . "$(dirname "$0")/../scripts/lib.sh"
 
@@ -55,6 +55,10 @@ add_programs() {
 	mkdir -p "$1/bin" "$1/tests"
 	cp "$BUSYBOX" "$1/bin/busybox"
 	[ -x "$bin/ncgpu" ] && cp "$bin/ncgpu" "$1/bin/ncgpu"
+	for src in "$NCGPU_ROOT"/examples/*.c; do
+		name=$(basename "$src" .c)
+		[ -x "$bin/$name" ] && cp "$bin/$name" "$1/bin/"
+	done
 	for src in "${GUEST_TEST_SRC:-$NCGPU_ROOT/tests/guest}"/*_test.c; do
 		name=$(basename "$src" .c)
 		[ -x "$bin/$name" ] && cp "$bin/$name" "$1/tests/"
@@ -65,7 +69,8 @@ add_programs() {
 add_init() {
 	cp "$NCGPU_ROOT/vm/init.sh" "$1/init"
 	chmod 755 "$1/init"
-	cp "$NCGPU_ROOT/vm/suites.conf" "$1/etc/ncgpu/suites.conf"
+	# shellcheck disable=SC2086
+	cat $SUITES >"$1/etc/ncgpu/suites.conf"
 }
 
 [ -f "$ko" ] || die "no $ko: build the module first (make module ARCH=$target)"
@@ -76,5 +81,6 @@ trap 'rm -rf "$stage"' EXIT
 add_modules "$stage"
 add_programs "$stage"
 add_init "$stage"
+[ -z "$INITRAMFS_EXTRAS" ] || "$INITRAMFS_EXTRAS" "$target" "$stage"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -15,7 +15,8 @@ console=$WORK/console.log
 CONSOLE_TAIL=40
 
 suite_names() {
-	grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$NCGPU_ROOT/vm/suites.conf" |
+	# shellcheck disable=SC2086
+	grep -h -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' $SUITES |
 		cut -d '|' -f 1 | tr -d ' \t'
 }
 

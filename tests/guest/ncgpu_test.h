@@ -496,4 +496,68 @@ static inline int ncgpu_foreign_bo_create(int fd, int card_fd, size_t size,
 	return ret;
 }
 
+/* Next value of a seeded pseudo-random sequence (splitmix64) kept in *@state. */
+static inline uint64_t ncgpu_rand_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/*
+ * The seed of a randomized test: NCGPU_SEED if set, else one from the clock.
+ * Printed as "# seed: N" so that a failed run can be replayed.
+ */
+static inline uint64_t ncgpu_test_seed(void)
+{
+	const char *env = getenv("NCGPU_SEED");
+	uint64_t seed = env && *env ? strtoull(env, NULL, 0) : (uint64_t)ncgpu_now_ns();
+
+	printf("# seed: %llu\n", (unsigned long long)seed);
+	fflush(stdout);
+	return seed;
+}
+
+/*
+ * Opens /dev/kmsg after its last record, so that ncgpu_kmsg_next() returns
+ * only what the kernel logs from now on. Returns the fd or -errno.
+ */
+static inline int ncgpu_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	if (lseek(fd, 0, SEEK_END) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * Reads the next kernel log record into @buf and points *@text at its
+ * message. Returns its level (0 emergency .. 7 debug), -EAGAIN when there is
+ * no new record, -EPIPE when records were overwritten before being read, or
+ * another -errno.
+ */
+static inline int ncgpu_kmsg_next(int fd, char *buf, size_t len, const char **text)
+{
+	ssize_t n = read(fd, buf, len - 1);
+	char *msg;
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	msg = strchr(buf, ';');
+	*text = msg ? msg + 1 : buf;
+	if (msg)
+		msg[strcspn(msg, "\n")] = '\0';
+	return (int)(strtoul(buf, NULL, 10) & 7);
+}
+
 #endif /* NCGPU_TEST_H */
