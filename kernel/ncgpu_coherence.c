@@ -102,15 +102,19 @@ int ncgpu_coherence_attach(struct ncgpu_bo *bo)
 {
 	struct ncgpu_device *ndev = ncgpu_bo_device(bo);
 	struct ncgpu_device_view *view = NULL;
-	int ret;
 
-	ret = mutex_lock_interruptible(&bo->view_lock);
-	if (ret)
-		return ret;
+	/* Once set, the view stays until the BO is freed: no lock to check. */
+	if (smp_load_acquire(&bo->dview))
+		return 0;
+
+	/* Not interruptible: holders only allocate, and a signal would show. */
+	mutex_lock(&bo->view_lock);
 	if (!bo->dview) {
 		view = ncgpu_view_alloc(bo);
-		if (!IS_ERR(view))
-			bo->dview = view;
+		if (!IS_ERR(view)) {
+			/* Pairs with the lockless check: it sees a whole view. */
+			smp_store_release(&bo->dview, view);
+		}
 	}
 	mutex_unlock(&bo->view_lock);
 
@@ -123,6 +127,28 @@ int ncgpu_coherence_attach(struct ncgpu_bo *bo)
 		mutex_unlock(&ndev->cached_bos_lock);
 	}
 	return 0;
+}
+
+/*
+ * Lines are copied a word at a time. memcpy() and memset() of a few dozen
+ * bytes become "rep movsb" and "rep stosb" on x86, which QEMU's TCG, where
+ * this model usually runs, executes one byte per step. Lines are at least 16
+ * bytes and aligned to their size.
+ */
+static void ncgpu_line_copy(struct ncgpu_device *ndev, u8 *dst, const u8 *src)
+{
+	unsigned int i;
+
+	for (i = 0; i < ndev->sync_granule; i += sizeof(u64))
+		*(u64 *)(dst + i) = *(const u64 *)(src + i);
+}
+
+static void ncgpu_line_zero(struct ncgpu_device *ndev, u8 *dst)
+{
+	unsigned int i;
+
+	for (i = 0; i < ndev->sync_granule; i += sizeof(u64))
+		*(u64 *)(dst + i) = 0;
 }
 
 static int ncgpu_view_page_populate(struct ncgpu_device *ndev, struct ncgpu_view_page *vp)
@@ -165,7 +191,7 @@ static int ncgpu_line_flush(struct ncgpu_device *ndev, struct ncgpu_view_page *v
 	if (ret)
 		return ret;
 	dev = kmap_local_page(vp->dev);
-	memcpy(dev + off, cpu + off, ndev->sync_granule);
+	ncgpu_line_copy(ndev, dev + off, cpu + off);
 	kunmap_local(dev);
 	vp->synced[line] = hash;
 	return 0;
@@ -179,11 +205,11 @@ static void ncgpu_line_invalidate(struct ncgpu_device *ndev, struct ncgpu_view_p
 	u8 *dev;
 
 	if (!vp->dev) {
-		memset(cpu + off, 0, ndev->sync_granule);
+		ncgpu_line_zero(ndev, cpu + off);
 		return;
 	}
 	dev = kmap_local_page(vp->dev);
-	memcpy(cpu + off, dev + off, ndev->sync_granule);
+	ncgpu_line_copy(ndev, cpu + off, dev + off);
 	kunmap_local(dev);
 	vp->synced[line] = ncgpu_line_hash(ndev, cpu + off);
 }

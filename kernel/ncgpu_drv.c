@@ -240,6 +240,10 @@ static int __init ncgpu_init(void)
 	}
 
 	dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	/* The virtual GPU takes segments of any length, as shmem coalesces them. */
+	ret = dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	if (ret)
+		goto out_devres;
 
 	ndev = devm_drm_dev_alloc(&pdev->dev, &ncgpu_drm_driver, struct ncgpu_device, drm);
 	if (IS_ERR(ndev)) {

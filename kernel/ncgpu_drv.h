@@ -38,9 +38,6 @@ struct ncgpu_engine {
 	/** @fence_context: dma_fence context of the queue. */
 	u64 fence_context;
 
-	/** @fence_lock: Lock of every job fence of the queue. */
-	spinlock_t fence_lock;
-
 	/** @seqno_lock: Serialises seqno allocation with the queueing order. */
 	struct mutex seqno_lock;
 
@@ -85,6 +82,21 @@ struct ncgpu_device {
 	 */
 	struct list_head cached_bos;
 };
+
+/**
+ * ncgpu_restartable() - Make an interrupted call restartable.
+ * @ret: A return value for userspace.
+ *
+ * 6.1's shmem helpers take their locks interruptibly and return -EINTR, which
+ * userspace would see even with SA_RESTART handlers. Every call that reaches
+ * them may simply run again: what it did before the signal stays done.
+ *
+ * Return: -ERESTARTSYS for -EINTR, @ret otherwise.
+ */
+static inline int ncgpu_restartable(int ret)
+{
+	return ret == -EINTR ? -ERESTARTSYS : ret;
+}
 
 /**
  * to_ncgpu_device() - Get the ncgpu device of a DRM device.

@@ -105,6 +105,22 @@ struct ncgpu_job {
 	struct ncgpu_job_bo *bos;
 };
 
+/**
+ * struct ncgpu_fence - The fence of a job.
+ *
+ * A fence outlives its job, its device and even its module's users: a
+ * sync_file or another driver's reservation object may hold it. So it carries
+ * its own lock, and it holds a reference to the module until it is released,
+ * because its ops live there.
+ */
+struct ncgpu_fence {
+	/** @base: The fence. */
+	struct dma_fence base;
+
+	/** @lock: Lock of @base. */
+	spinlock_t lock;
+};
+
 static const char *ncgpu_fence_get_driver_name(struct dma_fence *fence)
 {
 	return "ncgpu";
@@ -115,10 +131,37 @@ static const char *ncgpu_fence_get_timeline_name(struct dma_fence *fence)
 	return "ncgpu-queue";
 }
 
+static void ncgpu_fence_release(struct dma_fence *fence)
+{
+	dma_fence_free(fence);
+	module_put(THIS_MODULE);
+}
+
 static const struct dma_fence_ops ncgpu_fence_ops = {
 	.get_driver_name = ncgpu_fence_get_driver_name,
 	.get_timeline_name = ncgpu_fence_get_timeline_name,
+	.release = ncgpu_fence_release,
 };
+
+static struct dma_fence *ncgpu_fence_alloc(void)
+{
+	struct ncgpu_fence *fence;
+
+	/* base comes first: dma_fence_free() frees the whole ncgpu_fence. */
+	BUILD_BUG_ON(offsetof(struct ncgpu_fence, base));
+	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
+	if (!fence)
+		return NULL;
+	spin_lock_init(&fence->lock);
+	return &fence->base;
+}
+
+static void ncgpu_fence_init(struct dma_fence *fence, u64 context, u64 seqno)
+{
+	__module_get(THIS_MODULE);
+	dma_fence_init(fence, &ncgpu_fence_ops,
+		       &container_of(fence, struct ncgpu_fence, base)->lock, context, seqno);
+}
 
 static void ncgpu_job_free(struct ncgpu_job *job)
 {
@@ -225,8 +268,7 @@ static void ncgpu_job_unmap_bos(struct ncgpu_job *job)
 
 	for (i = 0; i < job->bo_count; i++) {
 		if (!iosys_map_is_null(&job->bos[i].map))
-			drm_gem_shmem_vunmap(&to_ncgpu_bo(job->objs[i])->base,
-					     &job->bos[i].map);
+			ncgpu_bo_vunmap(to_ncgpu_bo(job->objs[i]), &job->bos[i].map);
 	}
 }
 
@@ -465,8 +507,7 @@ static void ncgpu_job_push(struct ncgpu_job *job, struct drm_syncobj *out_syncob
 	u32 i;
 
 	mutex_lock(&engine->seqno_lock);
-	dma_fence_init(job->fence, &ncgpu_fence_ops, &engine->fence_lock,
-		       engine->fence_context, ++engine->seqno);
+	ncgpu_fence_init(job->fence, engine->fence_context, ++engine->seqno);
 	for (i = 0; i < job->bo_count; i++) {
 		usage = job->bos[i].written ? DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ;
 		dma_resv_add_fence(job->objs[i]->resv, job->fence, usage);
@@ -483,14 +524,14 @@ static int ncgpu_job_submit(struct ncgpu_job *job, struct drm_syncobj *out_synco
 	struct ww_acquire_ctx ctx;
 	int ret;
 
-	job->fence = kzalloc(sizeof(*job->fence), GFP_KERNEL);
+	job->fence = ncgpu_fence_alloc();
 	if (!job->fence)
 		return -ENOMEM;
 
 	ret = ncgpu_job_reserve(job, &ctx);
 	if (ret) {
 		/* Never initialised: free it as plain memory. */
-		kfree(job->fence);
+		kfree(container_of(job->fence, struct ncgpu_fence, base));
 		job->fence = NULL;
 		return ret;
 	}
@@ -562,7 +603,6 @@ int ncgpu_engine_init(struct ncgpu_device *ndev)
 	if (!engine->queue)
 		return -ENOMEM;
 	engine->fence_context = dma_fence_context_alloc(1);
-	spin_lock_init(&engine->fence_lock);
 	mutex_init(&engine->seqno_lock);
 	return 0;
 }

@@ -57,9 +57,9 @@ static int ncgpu_gem_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma
 		ret = ncgpu_coherence_attach(bo);
 	else
 		ret = ncgpu_bo_write_back_zeroing(bo);
-	if (ret)
-		return ret;
-	return drm_gem_shmem_object_mmap(obj, vma);
+	if (!ret)
+		ret = drm_gem_shmem_object_mmap(obj, vma);
+	return ncgpu_restartable(ret);
 }
 
 /**
@@ -71,16 +71,46 @@ static int ncgpu_gem_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma
  */
 int ncgpu_bo_vmap(struct ncgpu_bo *bo, struct iosys_map *map)
 {
-	int ret = ncgpu_bo_write_back_zeroing(bo);
+	struct dma_buf_attachment *attach = bo->base.base.import_attach;
+	int ret;
 
+	/*
+	 * 6.1's shmem helper would map an import under the BO's vmap_lock, and
+	 * a shmem exporter (vgem) takes its own of the same lock class: lockdep
+	 * sees recursion. The exporter counts and locks its mappings itself.
+	 */
+	if (attach)
+		return dma_buf_vmap(attach->dmabuf, map);
+
+	ret = ncgpu_bo_write_back_zeroing(bo);
 	if (ret)
 		return ret;
 	return drm_gem_shmem_vmap(&bo->base, map);
 }
 
+/**
+ * ncgpu_bo_vunmap() - Undo ncgpu_bo_vmap().
+ * @bo: The BO.
+ * @map: The mapping ncgpu_bo_vmap() returned.
+ */
+void ncgpu_bo_vunmap(struct ncgpu_bo *bo, struct iosys_map *map)
+{
+	struct dma_buf_attachment *attach = bo->base.base.import_attach;
+
+	if (attach)
+		dma_buf_vunmap(attach->dmabuf, map);
+	else
+		drm_gem_shmem_vunmap(&bo->base, map);
+}
+
 static int ncgpu_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
 {
 	return ncgpu_bo_vmap(to_ncgpu_bo(obj), map);
+}
+
+static void ncgpu_gem_vunmap(struct drm_gem_object *obj, struct iosys_map *map)
+{
+	ncgpu_bo_vunmap(to_ncgpu_bo(obj), map);
 }
 
 static struct dma_buf *ncgpu_gem_prime_export(struct drm_gem_object *obj, int flags)
@@ -122,7 +152,7 @@ static const struct drm_gem_sync_object_funcs ncgpu_gem_funcs = {
 		.unpin		= drm_gem_shmem_object_unpin,
 		.get_sg_table	= drm_gem_shmem_object_get_sg_table,
 		.vmap		= ncgpu_gem_vmap,
-		.vunmap		= drm_gem_shmem_object_vunmap,
+		.vunmap		= ncgpu_gem_vunmap,
 		.mmap		= ncgpu_gem_mmap,
 		.export		= ncgpu_gem_prime_export,
 		.vm_ops		= &drm_gem_shmem_vm_ops,
@@ -298,7 +328,7 @@ int ncgpu_ioctl_bo_sync(struct drm_device *drm, void *data, struct drm_file *fil
 {
 	struct drm_ncgpu_bo_sync *args = data;
 	struct drm_ncgpu_bo_sync_op *ops;
-	struct drm_gem_object *obj;
+	struct drm_gem_object *obj = NULL;
 	u32 i;
 	int ret;
 
@@ -309,17 +339,28 @@ int ncgpu_ioctl_bo_sync(struct drm_device *drm, void *data, struct drm_file *fil
 		return ret;
 
 	for (i = 0; i < args->ops.count && !ret; i++) {
-		obj = drm_gem_object_lookup(file, ops[i].handle);
-		if (!obj) {
-			ret = -ENOENT;
-			break;
+		/*
+		 * Batches usually hold runs of ops on one BO: look a handle up
+		 * once per run. The reference keeps the object alive even if
+		 * another thread closes the handle meanwhile, as it would
+		 * between two lookups.
+		 */
+		if (!i || ops[i].handle != ops[i - 1].handle) {
+			if (obj)
+				drm_gem_object_put(obj);
+			obj = drm_gem_object_lookup(file, ops[i].handle);
+			if (!obj) {
+				ret = -ENOENT;
+				break;
+			}
 		}
 		ret = ncgpu_bo_sync_one(obj, &ops[i]);
-		drm_gem_object_put(obj);
 	}
 
+	if (obj)
+		drm_gem_object_put(obj);
 	kvfree(ops);
-	return ret;
+	return ncgpu_restartable(ret);
 }
 
 /**

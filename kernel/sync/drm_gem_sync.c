@@ -534,6 +534,16 @@ static int drm_gem_sync_wait_for_device(struct drm_gem_object *obj,
 	return min_t(long, ret, 0);
 }
 
+/*
+ * Locks taken interruptibly (the reservation lock, 6.1's shmem page lock) say
+ * -EINTR, which userspace would see even with SA_RESTART handlers. A CPU
+ * access sync may simply run again, so ask for a restart instead.
+ */
+static int drm_gem_sync_restartable(int ret)
+{
+	return ret == -EINTR ? -ERESTARTSYS : ret;
+}
+
 /**
  * drm_gem_sync_dmabuf_begin_cpu_access() - &dma_buf_ops.begin_cpu_access
  * @dmabuf: a buffer exported with drm_gem_sync_dmabuf_ops
@@ -545,8 +555,8 @@ static int drm_gem_sync_wait_for_device(struct drm_gem_object *obj,
  * first because an invalidate only helps after the device has written: the
  * dma-buf core waits too, but only after this hook.
  *
- * Return: 0 on success, -EINVAL for an unknown @dir, -ERESTARTSYS or -EINTR
- * when interrupted, or drm_gem_sync()'s error.
+ * Return: 0 on success, -EINVAL for an unknown @dir, -ERESTARTSYS when
+ * interrupted, or drm_gem_sync()'s error.
  */
 int drm_gem_sync_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 					 enum dma_data_direction dir)
@@ -564,13 +574,13 @@ int drm_gem_sync_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 
 	ret = dma_resv_lock_interruptible(obj->resv, NULL);
 	if (ret)
-		return ret;
+		return drm_gem_sync_restartable(ret);
 
 	drm_gem_sync_importers(dmabuf, dir, false);
 	ret = drm_gem_sync(obj, 0, obj->size, DRM_GEM_OBJECT_CPU_ACCESS | access);
 	dma_resv_unlock(obj->resv);
 
-	return ret;
+	return drm_gem_sync_restartable(ret);
 }
 
 /**
@@ -582,8 +592,8 @@ int drm_gem_sync_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
  * access on the whole buffer, then syncs every importer's mapping for its
  * device.
  *
- * Return: 0 on success, -EINVAL for an unknown @dir, -EINTR when interrupted,
- * or drm_gem_sync()'s error.
+ * Return: 0 on success, -EINVAL for an unknown @dir, -ERESTARTSYS when
+ * interrupted, or drm_gem_sync()'s error.
  */
 int drm_gem_sync_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 				       enum dma_data_direction dir)
@@ -597,13 +607,13 @@ int drm_gem_sync_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 
 	ret = dma_resv_lock_interruptible(obj->resv, NULL);
 	if (ret)
-		return ret;
+		return drm_gem_sync_restartable(ret);
 
 	ret = drm_gem_sync(obj, 0, obj->size, DRM_GEM_OBJECT_DEV_ACCESS | access);
 	drm_gem_sync_importers(dmabuf, dir, true);
 	dma_resv_unlock(obj->resv);
 
-	return ret;
+	return drm_gem_sync_restartable(ret);
 }
 
 /*
