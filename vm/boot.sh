@@ -50,12 +50,24 @@ route_serial() {
 	esac
 }
 
+# The test knobs set on the host, as NAME=VALUE words for the guest's /init,
+# which exports them: NCGPU_SEED=42 make check replays a randomized run.
+guest_env() {
+	for name in NCGPU_SEED NCGPU_MODEL_OPS NCGPU_FUZZ_OPS NCGPU_FUZZ_SECONDS \
+		NCGPU_STRESS_SECONDS; do
+		eval "value=\${$name:-}"
+		# shellcheck disable=SC2154
+		[ -n "$value" ] && printf ' %s=%s' "$name" "$value"
+	done
+	return 0
+}
+
 # Debian's kernel zeroes every page it allocates (init_on_alloc); without
 # that, a driver that hands out unzeroed memory shows it to the leak tests.
 cmdline() {
 	echo "console=$(console) panic=-1 init_on_alloc=0 $quiet ncgpu_mode=$mode ncgpu_out=$out" \
 		"${NCGPU_PARAMS:+ncgpu_params=$(echo "$NCGPU_PARAMS" | tr ' ' ,)}" \
-		"${NCGPU_BENCH:+ncgpu_bench=$(echo "$NCGPU_BENCH" | tr ' ' ,)}"
+		"${NCGPU_BENCH:+ncgpu_bench=$(echo "$NCGPU_BENCH" | tr ' ' ,)}$(guest_env)"
 }
 
 # The uncompressed ELF boots seconds faster under TCG (see fetch-kernel.sh).

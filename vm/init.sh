@@ -11,6 +11,7 @@
 #   ncgpu_bench=A,B    options of "ncgpu bench" (e.g. --quick)
 #   ncgpu_out=DEV      where results go (default /dev/console)
 #   ncgpu_params=A,B   module parameters of ncgpu for run and shell
+#   NCGPU_*=VALUE      exported to the tests (seed, op counts, durations)
 #
 # Results protocol (check mode), one line each, parsed by vm/parse-results.sh:
 #   [RUN] # BEGIN ...      a run starts
@@ -47,6 +48,7 @@ setup() {
 		ncgpu_out=*) out=${word#*=} ;;
 		ncgpu_params=*) params=$(echo "${word#*=}" | tr , ' ') ;;
 		ncgpu_bench=*) bench_opts=$(echo "${word#*=}" | tr , ' ') ;;
+		NCGPU_*=*) export "${word?}" ;;
 		esac
 	done
 	exec 3>"$out"

@@ -35,6 +35,7 @@
 #pragma GCC diagnostic pop
 #include "ncgpu.h"
 #include "ncgpu_model.h"
+#include "ncgpu_rand.h"
 
 #define MAX_BOS 6
 #define MAX_BO_PAGES 16
@@ -119,38 +120,6 @@ FIXTURE_VARIANT_ADD(lib_model, single_pages) {
 	.bos = 4, .max_pages = 1, .ops = 2500,
 };
 
-static uint64_t splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rand64(struct lib_run *run)
-{
-	return splitmix64(&run->rng);
-}
-
-/* Uniform enough in [0, n) for n far below 2^64. */
-static uint64_t rand_below(struct lib_run *run, uint64_t n)
-{
-	return n ? rand64(run) % n : 0;
-}
-
-static bool chance(struct lib_run *run, unsigned int percent)
-{
-	return rand_below(run, 100) < percent;
-}
-
-static uint64_t env_u64(const char *name, uint64_t fallback)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? strtoull(s, NULL, 0) : fallback;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -217,7 +186,7 @@ static bool wait_idle(struct lib_run *run)
 
 	if (!run->pending)
 		return true;
-	if (run->last_job_empty || chance(run, 50)) {
+	if (run->last_job_empty || ncgpu_rand_percent(&run->rng, 50)) {
 		ret = ncgpu_syncobj_wait(run->dev, run->last_job, WAIT_NS);
 		if (ret)
 			return call_failed(run, "ncgpu_syncobj_wait", ret);
@@ -300,7 +269,7 @@ static bool settle_before_send(struct lib_run *run, const int *bos)
 
 static unsigned int pick_bo(struct lib_run *run)
 {
-	return rand_below(run, run->nbos);
+	return ncgpu_rand_below(&run->rng, run->nbos);
 }
 
 /* A random range of a @size-byte BO, biased towards atom edges. */
@@ -309,35 +278,35 @@ static void pick_range(struct lib_run *run, uint64_t size, uint64_t max_len, uin
 {
 	uint64_t g = run->atom, edge;
 
-	switch (rand_below(run, 9)) {
+	switch (ncgpu_rand_below(&run->rng, 9)) {
 	case 0:
 		*offset = 0;
 		*len = size;
 		return;
 	case 1:
-		*offset = rand_below(run, size + 1);
+		*offset = ncgpu_rand_below(&run->rng, size + 1);
 		*len = 0;
 		return;
 	case 2:
-		*offset = rand_below(run, size);
+		*offset = ncgpu_rand_below(&run->rng, size);
 		*len = 1;
 		return;
 	case 3:
-		*offset = rand_below(run, size / g) * g;
-		*len = (1 + rand_below(run, 4)) * g;
+		*offset = ncgpu_rand_below(&run->rng, size / g) * g;
+		*len = (1 + ncgpu_rand_below(&run->rng, 4)) * g;
 		break;
 	case 4:
-		edge = (1 + rand_below(run, size / g)) * g;
-		*offset = edge - 1 - rand_below(run, g < edge ? g : edge);
-		*len = 1 + rand_below(run, 2 * g);
+		edge = (1 + ncgpu_rand_below(&run->rng, size / g)) * g;
+		*offset = edge - 1 - ncgpu_rand_below(&run->rng, g < edge ? g : edge);
+		*len = 1 + ncgpu_rand_below(&run->rng, 2 * g);
 		break;
 	case 5:
-		*offset = rand_below(run, size + 1);
+		*offset = ncgpu_rand_below(&run->rng, size + 1);
 		*len = NCGPU_WHOLE_SIZE;
 		return;
 	default:
-		*offset = rand_below(run, size);
-		*len = 1 + rand_below(run, max_len);
+		*offset = ncgpu_rand_below(&run->rng, size);
+		*len = 1 + ncgpu_rand_below(&run->rng, max_len);
 		break;
 	}
 	if (*len > size - *offset)
@@ -359,11 +328,12 @@ enum cpu_access { CPU_READ, CPU_WRITE, CPU_XOR };
 static bool cpu_access(struct lib_run *run)
 {
 	static const char *const names[] = { "read", "write", "xor" };
-	enum cpu_access kind = rand_below(run, 3);
+	enum cpu_access kind = ncgpu_rand_below(&run->rng, 3);
 	unsigned int i = pick_bo(run);
 	struct lib_bo *b = &run->bos[i];
-	uint8_t data[MAX_CPU_ACCESS], key = (uint8_t)(rand64(run) | 1);
-	uint64_t offset = rand_below(run, b->size), len = 1 + rand_below(run, MAX_CPU_ACCESS);
+	uint8_t data[MAX_CPU_ACCESS], key = (uint8_t)(ncgpu_rand_next(&run->rng) | 1);
+	uint64_t offset = ncgpu_rand_below(&run->rng, b->size);
+	uint64_t len = 1 + ncgpu_rand_below(&run->rng, MAX_CPU_ACCESS);
 	size_t j;
 
 	if (len > b->size - offset)
@@ -378,7 +348,8 @@ static bool cpu_access(struct lib_run *run)
 	if (kind == CPU_READ)
 		return true;
 	for (j = 0; j < len; j++)
-		data[j] = kind == CPU_WRITE ? (uint8_t)rand64(run) : b->ref.cpu[offset + j] ^ key;
+		data[j] = kind == CPU_WRITE ? (uint8_t)ncgpu_rand_next(&run->rng) :
+			  b->ref.cpu[offset + j] ^ key;
 	memcpy(b->map + offset, data, len);
 	ncgpu_model_cpu_write(&b->ref, offset, data, len);
 	return true;
@@ -389,14 +360,14 @@ static void spoil_range(struct lib_run *run, struct ncgpu_range *range)
 {
 	uint64_t size = ncgpu_bo_size(range->bo);
 
-	switch (rand_below(run, 3)) {
+	switch (ncgpu_rand_below(&run->rng, 3)) {
 	case 0:
-		range->offset = size + 1 + rand_below(run, run->atom);
-		range->size = rand_below(run, 2) ? NCGPU_WHOLE_SIZE : 0;
+		range->offset = size + 1 + ncgpu_rand_below(&run->rng, run->atom);
+		range->size = ncgpu_rand_below(&run->rng, 2) ? NCGPU_WHOLE_SIZE : 0;
 		break;
 	case 1:
-		range->offset = rand_below(run, size);
-		range->size = size - range->offset + 1 + rand_below(run, run->atom);
+		range->offset = ncgpu_rand_below(&run->rng, size);
+		range->size = size - range->offset + 1 + ncgpu_rand_below(&run->rng, run->atom);
 		break;
 	default:
 		range->bo = NULL;
@@ -410,8 +381,8 @@ static void spoil_range(struct lib_run *run, struct ncgpu_range *range)
  */
 static uint32_t make_ranges(struct lib_run *run, struct ncgpu_range *ranges, int *bos)
 {
-	uint32_t i, n = 1 + rand_below(run, MAX_RANGES);
-	bool pieces = chance(run, 30);
+	uint32_t i, n = 1 + ncgpu_rand_below(&run->rng, MAX_RANGES);
+	bool pieces = ncgpu_rand_percent(&run->rng, 30);
 	unsigned int b = pick_bo(run);
 	uint64_t offset, len, piece;
 
@@ -446,8 +417,8 @@ static bool sync_ranges(struct lib_run *run, uint32_t type)
 	bool invalidate = type == DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE;
 	bool sends = invalidate || run->queued + n >= run->info.max_sync_ops;
 
-	if (chance(run, 10)) {
-		bad = rand_below(run, n);
+	if (ncgpu_rand_percent(&run->rng, 10)) {
+		bad = ncgpu_rand_below(&run->rng, n);
 		spoil_range(run, &ranges[bad]);
 		expected = -EINVAL;
 		sends = false;
@@ -501,19 +472,19 @@ static struct model_cmd make_data_cmd(struct lib_run *run)
 	pick_range(run, dsize, 4096, &c.dst_offset, &c.size);
 	if (c.size == NCGPU_WHOLE_SIZE)
 		c.size = dsize - c.dst_offset;
-	if (chance(run, 40)) {
+	if (ncgpu_rand_percent(&run->rng, 40)) {
 		c.op = DRM_NCGPU_CMD_FILL;
-		c.value = rand64(run);
+		c.value = ncgpu_rand_next(&run->rng);
 		return c;
 	}
 	c.op = DRM_NCGPU_CMD_COPY;
 	c.size = c.size < max ? c.size : max;
-	c.dst_offset = rand_below(run, dsize - c.size + 1);
-	c.src_offset = rand_below(run, ssize - c.size + 1);
+	c.dst_offset = ncgpu_rand_below(&run->rng, dsize - c.size + 1);
+	c.src_offset = ncgpu_rand_below(&run->rng, ssize - c.size + 1);
 	if (c.dst == c.src && ranges_overlap(c.dst_offset, c.src_offset, c.size)) {
-		c.size = rand_below(run, dsize / 2 + 1);
-		c.src_offset = rand_below(run, dsize / 2 - c.size + 1);
-		c.dst_offset = dsize / 2 + rand_below(run, dsize / 2 - c.size + 1);
+		c.size = ncgpu_rand_below(&run->rng, dsize / 2 + 1);
+		c.src_offset = ncgpu_rand_below(&run->rng, dsize / 2 - c.size + 1);
+		c.dst_offset = dsize / 2 + ncgpu_rand_below(&run->rng, dsize / 2 - c.size + 1);
 	}
 	return c;
 }
@@ -594,9 +565,9 @@ static struct model_cmd make_cmd(struct lib_run *run, bool first)
 	struct model_cmd c;
 
 	/* The first command moves bytes, so waiting for busy BOs covers the job. */
-	if (!first && chance(run, 15)) {
+	if (!first && ncgpu_rand_percent(&run->rng, 15)) {
 		c = (struct model_cmd){ .op = DRM_NCGPU_CMD_STALL };
-		c.value = rand_below(run, MAX_STALL_US);
+		c.value = ncgpu_rand_below(&run->rng, MAX_STALL_US);
 		return c;
 	}
 	do
@@ -608,7 +579,8 @@ static struct model_cmd make_cmd(struct lib_run *run, bool first)
 static bool device_job(struct lib_run *run)
 {
 	struct model_cmd cmds[MAX_JOB_CMDS] = { 0 };
-	unsigned int i, n = chance(run, 5) ? 0 : 1 + rand_below(run, MAX_JOB_CMDS);
+	unsigned int i, n = ncgpu_rand_percent(&run->rng, 5) ? 0 :
+			    1 + ncgpu_rand_below(&run->rng, MAX_JOB_CMDS);
 	struct ncgpu_job job;
 	bool ok = true;
 	int ret = 0;
@@ -626,10 +598,10 @@ static bool device_job(struct lib_run *run)
 	if (ok)
 		ok = submit_modelled(run, n ? &job : NULL, cmds, n);
 	/* A job stays the caller's and may run again. */
-	if (ok && n && chance(run, 10))
+	if (ok && n && ncgpu_rand_percent(&run->rng, 10))
 		ok = submit_modelled(run, &job, cmds, n);
 	ncgpu_job_fini(&job);
-	return ok && (chance(run, 30) ? wait_idle(run) : true);
+	return ok && (ncgpu_rand_percent(&run->rng, 30) ? wait_idle(run) : true);
 }
 
 /* Copies a range of BO @i's device view into the probe and compares it. */
@@ -678,7 +650,7 @@ static bool random_device_view_check(struct lib_run *run)
 
 static bool random_op(struct lib_run *run)
 {
-	unsigned int r = rand_below(run, 100);
+	unsigned int r = ncgpu_rand_below(&run->rng, 100);
 
 	if (r < 35)
 		return cpu_access(run);
@@ -746,7 +718,7 @@ static int create_bos(struct lib_run *run, const FIXTURE_VARIANT(lib_model) *var
 		struct lib_bo *b = &run->bos[i];
 		bool wb = !(i % 2);
 
-		b->size = (1 + rand_below(run, variant->max_pages)) * run->page;
+		b->size = (1 + ncgpu_rand_below(&run->rng, variant->max_pages)) * run->page;
 		ret = create_bo(run, b->size, wb ? DRM_NCGPU_BO_WB_MMAP : 0, &b->bo, &b->map);
 		if (!ret)
 			ret = ncgpu_model_bo_init(&b->ref, b->size, run->info.sync_granule,
@@ -791,7 +763,7 @@ FIXTURE_SETUP(lib_model)
 	run->queue = calloc(run->info.max_sync_ops, sizeof(*run->queue));
 	ASSERT_NE(NULL, run->queue);
 	run->page = sysconf(_SC_PAGESIZE);
-	run->seed = env_u64("NCGPU_SEED", now_ns() ^ ((uint64_t)getpid() << 32));
+	run->seed = ncgpu_env_u64("NCGPU_SEED", now_ns() ^ ((uint64_t)getpid() << 32));
 	run->rng = run->seed;
 	printf("# seed: %" PRIu64 "\n", run->seed);
 	fflush(stdout);
@@ -817,7 +789,7 @@ FIXTURE_TEARDOWN(lib_model)
 TEST_F_TIMEOUT(lib_model, random_ops_match_reference, 240)
 {
 	struct lib_run *run = &self->run;
-	unsigned int ops = env_u64("NCGPU_MODEL_OPS", variant->ops);
+	unsigned int ops = ncgpu_env_u64("NCGPU_MODEL_OPS", variant->ops);
 	bool ok = true;
 
 	for (run->op = 0; ok && run->op < ops; run->op++)

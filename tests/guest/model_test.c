@@ -86,38 +86,6 @@ FIXTURE_VARIANT_ADD(model, single_pages) {
 	.bos = 4, .max_pages = 1, .ops = 2500,
 };
 
-static uint64_t splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rand64(struct model_run *run)
-{
-	return splitmix64(&run->rng);
-}
-
-/* Uniform enough in [0, n) for n far below 2^64. */
-static uint64_t rand_below(struct model_run *run, uint64_t n)
-{
-	return n ? rand64(run) % n : 0;
-}
-
-static bool chance(struct model_run *run, unsigned int percent)
-{
-	return rand_below(run, 100) < percent;
-}
-
-static uint64_t env_u64(const char *name, uint64_t fallback)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? strtoull(s, NULL, 0) : fallback;
-}
-
 static bool fail(struct model_run *run, const char *fmt, ...)
 {
 	va_list ap;
@@ -176,7 +144,7 @@ static bool wait_idle(struct model_run *run)
 
 	if (!run->pending)
 		return true;
-	if (chance(run, 50)) {
+	if (ncgpu_rand_percent(&run->rng, 50)) {
 		ret = ncgpu_syncobj_wait_for(run->fd, run->last_job, WAIT_NS);
 		if (ret)
 			return fail(run, "SYNCOBJ_WAIT: %s", strerror(-ret));
@@ -202,31 +170,31 @@ static void pick_range(struct model_run *run, size_t size, size_t max_len, uint6
 {
 	size_t g = run->granule, edge;
 
-	switch (rand_below(run, 8)) {
+	switch (ncgpu_rand_below(&run->rng, 8)) {
 	case 0:
 		*offset = 0;
 		*len = size;
 		return;
 	case 1:
-		*offset = rand_below(run, size + 1);
+		*offset = ncgpu_rand_below(&run->rng, size + 1);
 		*len = 0;
 		return;
 	case 2:
-		*offset = rand_below(run, size);
+		*offset = ncgpu_rand_below(&run->rng, size);
 		*len = 1;
 		return;
 	case 3:
-		*offset = rand_below(run, size / g) * g;
-		*len = (1 + rand_below(run, 4)) * g;
+		*offset = ncgpu_rand_below(&run->rng, size / g) * g;
+		*len = (1 + ncgpu_rand_below(&run->rng, 4)) * g;
 		break;
 	case 4:
-		edge = (1 + rand_below(run, size / g)) * g;
-		*offset = edge - 1 - rand_below(run, g < edge ? g : edge);
-		*len = 1 + rand_below(run, 2 * g);
+		edge = (1 + ncgpu_rand_below(&run->rng, size / g)) * g;
+		*offset = edge - 1 - ncgpu_rand_below(&run->rng, g < edge ? g : edge);
+		*len = 1 + ncgpu_rand_below(&run->rng, 2 * g);
 		break;
 	default:
-		*offset = rand_below(run, size);
-		*len = 1 + rand_below(run, max_len);
+		*offset = ncgpu_rand_below(&run->rng, size);
+		*len = 1 + ncgpu_rand_below(&run->rng, max_len);
 		break;
 	}
 	if (*len > size - *offset)
@@ -235,7 +203,7 @@ static void pick_range(struct model_run *run, size_t size, size_t max_len, uint6
 
 static struct model_bo *pick_bo(struct model_run *run, unsigned int *index)
 {
-	*index = rand_below(run, run->nbos);
+	*index = ncgpu_rand_below(&run->rng, run->nbos);
 	return &run->bos[*index];
 }
 
@@ -255,16 +223,16 @@ enum cpu_access { CPU_READ, CPU_WRITE, CPU_XOR };
 static bool cpu_access(struct model_run *run)
 {
 	static const char *const names[] = { "read", "write", "xor" };
-	enum cpu_access kind = rand_below(run, 3);
+	enum cpu_access kind = ncgpu_rand_below(&run->rng, 3);
 	uint8_t data[MAX_CPU_ACCESS];
 	uint64_t offset, len;
 	unsigned int i;
 	struct model_bo *b = pick_bo(run, &i);
-	uint8_t key = (uint8_t)(rand64(run) | 1);
+	uint8_t key = (uint8_t)(ncgpu_rand_next(&run->rng) | 1);
 	size_t j;
 
-	offset = rand_below(run, b->bo.size);
-	len = 1 + rand_below(run, MAX_CPU_ACCESS);
+	offset = ncgpu_rand_below(&run->rng, b->bo.size);
+	len = 1 + ncgpu_rand_below(&run->rng, MAX_CPU_ACCESS);
 	if (len > b->bo.size - offset)
 		len = b->bo.size - offset;
 	note(run, "cpu %s bo %u [%" PRIu64 ", +%" PRIu64 ")%s", names[kind], i, offset, len,
@@ -277,7 +245,8 @@ static bool cpu_access(struct model_run *run)
 	if (kind == CPU_READ)
 		return true;
 	for (j = 0; j < len; j++)
-		data[j] = kind == CPU_WRITE ? (uint8_t)rand64(run) : b->ref.cpu[offset + j] ^ key;
+		data[j] = kind == CPU_WRITE ? (uint8_t)ncgpu_rand_next(&run->rng) :
+			  b->ref.cpu[offset + j] ^ key;
 	memcpy(b->bo.map + offset, data, len);
 	ncgpu_model_cpu_write(&b->ref, offset, data, len);
 	return true;
@@ -289,7 +258,8 @@ static bool cpu_access(struct model_run *run)
  */
 static unsigned int make_sync_ops(struct model_run *run, struct drm_ncgpu_bo_sync_op *ops)
 {
-	unsigned int n = 1 + rand_below(run, MAX_SYNC_OPS), pattern = rand_below(run, 3);
+	unsigned int n = 1 + ncgpu_rand_below(&run->rng, MAX_SYNC_OPS);
+	unsigned int pattern = ncgpu_rand_below(&run->rng, 3);
 	uint64_t offset, len, piece;
 	unsigned int i, bo;
 	struct model_bo *b = pick_bo(run, &bo);
@@ -297,7 +267,7 @@ static unsigned int make_sync_ops(struct model_run *run, struct drm_ncgpu_bo_syn
 	pick_range(run, b->bo.size, b->bo.size, &offset, &len);
 	piece = len / n + 1;
 	for (i = 0; i < n; i++) {
-		ops[i].type = rand_below(run, 2);
+		ops[i].type = ncgpu_rand_below(&run->rng, 2);
 		ops[i].handle = b->bo.handle;
 		if (pattern == 1) {
 			ops[i].offset = offset + (n - 1 - i) * piece;
@@ -307,7 +277,7 @@ static unsigned int make_sync_ops(struct model_run *run, struct drm_ncgpu_bo_syn
 				      piece : offset + len - ops[i].offset;
 		} else if (pattern == 2) {
 			ops[i].offset = offset;
-			ops[i].size = rand_below(run, len + 1);
+			ops[i].size = ncgpu_rand_below(&run->rng, len + 1);
 		} else {
 			b = pick_bo(run, &bo);
 			ops[i].handle = b->bo.handle;
@@ -334,16 +304,16 @@ static int spoil_op(struct model_run *run, struct drm_ncgpu_bo_sync_op *op)
 {
 	struct model_bo *b = bo_of_handle(run, op->handle);
 
-	switch (rand_below(run, 3)) {
+	switch (ncgpu_rand_below(&run->rng, 3)) {
 	case 0:
 		op->handle = BAD_HANDLE;
 		return -ENOENT;
 	case 1:
-		op->offset = b->bo.size - rand_below(run, 2);
+		op->offset = b->bo.size - ncgpu_rand_below(&run->rng, 2);
 		op->size = 2;
 		return -EINVAL;
 	default:
-		op->type = 2 + rand_below(run, 100);
+		op->type = 2 + ncgpu_rand_below(&run->rng, 100);
 		return -EINVAL;
 	}
 }
@@ -355,8 +325,8 @@ static bool bo_sync_batch(struct model_run *run)
 	int expected = 0, ret;
 	bool racing = false;
 
-	if (chance(run, 10)) {
-		bad = rand_below(run, n);
+	if (ncgpu_rand_percent(&run->rng, 10)) {
+		bad = ncgpu_rand_below(&run->rng, n);
 		expected = spoil_op(run, &ops[bad]);
 	}
 	note(run, "bo_sync %u ops, op0 h%u t%u [%" PRIu64 ", +%" PRIu64 "), failing op %d", n,
@@ -392,15 +362,15 @@ static struct drm_ncgpu_cmd make_data_cmd(struct model_run *run)
 					   src->bo.size;
 
 	pick_range(run, dst->bo.size, 4096, &doff, &len);
-	if (chance(run, 40))
-		return ncgpu_cmd_fill(dst->bo.handle, doff, len, rand64(run));
+	if (ncgpu_rand_percent(&run->rng, 40))
+		return ncgpu_cmd_fill(dst->bo.handle, doff, len, ncgpu_rand_next(&run->rng));
 	len = len < max ? len : max;
-	doff = rand_below(run, dst->bo.size - len + 1);
-	soff = rand_below(run, src->bo.size - len + 1);
+	doff = ncgpu_rand_below(&run->rng, dst->bo.size - len + 1);
+	soff = ncgpu_rand_below(&run->rng, src->bo.size - len + 1);
 	if (dst == src && ranges_overlap(doff, soff, len)) {
-		len = rand_below(run, dst->bo.size / 2 + 1);
-		soff = rand_below(run, dst->bo.size / 2 - len + 1);
-		doff = dst->bo.size / 2 + rand_below(run, dst->bo.size / 2 - len + 1);
+		len = ncgpu_rand_below(&run->rng, dst->bo.size / 2 + 1);
+		soff = ncgpu_rand_below(&run->rng, dst->bo.size / 2 - len + 1);
+		doff = dst->bo.size / 2 + ncgpu_rand_below(&run->rng, dst->bo.size / 2 - len + 1);
 	}
 	return ncgpu_cmd_copy(dst->bo.handle, doff, src->bo.handle, soff, len);
 }
@@ -446,15 +416,16 @@ static bool submit(struct model_run *run, const struct drm_ncgpu_cmd *cmds, unsi
 static bool device_job(struct model_run *run)
 {
 	struct drm_ncgpu_cmd cmds[MAX_JOB_CMDS];
-	unsigned int i, n = 1 + rand_below(run, MAX_JOB_CMDS);
+	unsigned int i, n = 1 + ncgpu_rand_below(&run->rng, MAX_JOB_CMDS);
 
 	/* The first command writes or reads bytes, so BO_WAIT on busy BOs covers the job. */
 	do
 		cmds[0] = make_data_cmd(run);
 	while (!cmds[0].size);
 	for (i = 1; i < n; i++)
-		cmds[i] = chance(run, 15) ? ncgpu_cmd_stall(rand_below(run, MAX_STALL_US)) :
-					    make_data_cmd(run);
+		cmds[i] = ncgpu_rand_percent(&run->rng, 15) ?
+			  ncgpu_cmd_stall(ncgpu_rand_below(&run->rng, MAX_STALL_US)) :
+			  make_data_cmd(run);
 	note(run, "job of %u cmds, cmd0 op%u d%u+%" PRIu64 " s%u+%" PRIu64 " n%" PRIu64, n,
 	     cmds[0].op, cmds[0].dst_handle, (uint64_t)cmds[0].dst_offset, cmds[0].src_handle,
 	     (uint64_t)cmds[0].src_offset, (uint64_t)cmds[0].size);
@@ -463,7 +434,7 @@ static bool device_job(struct model_run *run)
 	for (i = 0; i < n; i++)
 		model_cmd(run, &cmds[i]);
 	model_job_completion(run);
-	return chance(run, 30) ? wait_idle(run) : true;
+	return ncgpu_rand_percent(&run->rng, 30) ? wait_idle(run) : true;
 }
 
 /* Copies a range of BO @i's device view into the probe and compares it. */
@@ -507,7 +478,7 @@ static bool random_device_view_check(struct model_run *run)
 
 static bool random_op(struct model_run *run)
 {
-	unsigned int r = rand_below(run, 100);
+	unsigned int r = ncgpu_rand_below(&run->rng, 100);
 
 	if (r < 35)
 		return cpu_access(run);
@@ -554,7 +525,7 @@ static int create_bos(struct model_run *run, const FIXTURE_VARIANT(model) *varia
 	run->nbos = variant->bos;
 	for (i = 0; i < run->nbos; i++) {
 		struct model_bo *b = &run->bos[i];
-		size_t size = (1 + rand_below(run, variant->max_pages)) * run->page;
+		size_t size = (1 + ncgpu_rand_below(&run->rng, variant->max_pages)) * run->page;
 		bool wb = !(i % 2);
 
 		ret = ncgpu_mapped_bo_create(run->fd, size, wb ? DRM_NCGPU_BO_WB_MMAP : 0, &b->bo);
@@ -580,7 +551,8 @@ FIXTURE_SETUP(model)
 		NCGPU_SETUP_SKIP("evict_chaos=%d write-backs are unpredictable", run->evict_chaos);
 	run->granule = self->dev.info.sync_granule;
 	run->page = sysconf(_SC_PAGESIZE);
-	run->seed = env_u64("NCGPU_SEED", (uint64_t)ncgpu_now_ns() ^ ((uint64_t)getpid() << 32));
+	run->seed = ncgpu_env_u64("NCGPU_SEED",
+				  (uint64_t)ncgpu_now_ns() ^ ((uint64_t)getpid() << 32));
 	run->rng = run->seed;
 	printf("# seed: %" PRIu64 "\n", run->seed);
 	fflush(stdout);
@@ -596,7 +568,7 @@ FIXTURE_TEARDOWN(model)
 TEST_F_TIMEOUT(model, random_ops_match_reference, 240)
 {
 	struct model_run *run = &self->run;
-	unsigned int ops = env_u64("NCGPU_MODEL_OPS", variant->ops);
+	unsigned int ops = ncgpu_env_u64("NCGPU_MODEL_OPS", variant->ops);
 	bool ok = true;
 
 	for (run->op = 0; ok && run->op < ops; run->op++)

@@ -22,6 +22,7 @@
 
 #include <drm.h>
 #include "ncgpu_drm.h"
+#include "ncgpu_rand.h"
 
 #define NCGPU_TEST_MIB (1024ull * 1024ull)
 
@@ -496,24 +497,13 @@ static inline int ncgpu_foreign_bo_create(int fd, int card_fd, size_t size,
 	return ret;
 }
 
-/* Next value of a seeded pseudo-random sequence (splitmix64) kept in *@state. */
-static inline uint64_t ncgpu_rand_next(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 /*
  * The seed of a randomized test: NCGPU_SEED if set, else one from the clock.
  * Printed as "# seed: N" so that a failed run can be replayed.
  */
 static inline uint64_t ncgpu_test_seed(void)
 {
-	const char *env = getenv("NCGPU_SEED");
-	uint64_t seed = env && *env ? strtoull(env, NULL, 0) : (uint64_t)ncgpu_now_ns();
+	uint64_t seed = ncgpu_env_u64("NCGPU_SEED", (uint64_t)ncgpu_now_ns());
 
 	printf("# seed: %llu\n", (unsigned long long)seed);
 	fflush(stdout);
@@ -550,6 +540,7 @@ static inline int ncgpu_kmsg_next(int fd, char *buf, size_t len, const char **te
 	ssize_t n = read(fd, buf, len - 1);
 	char *msg;
 
+	*text = "";
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';
@@ -558,6 +549,24 @@ static inline int ncgpu_kmsg_next(int fd, char *buf, size_t len, const char **te
 	if (msg)
 		msg[strcspn(msg, "\n")] = '\0';
 	return (int)(strtoul(buf, NULL, 10) & 7);
+}
+
+/*
+ * Whether a kernel log message is about the emulated machine's timing (a
+ * loaded host slows the guest down), not about anything a test did.
+ */
+static inline int ncgpu_kmsg_is_machine_noise(const char *text)
+{
+	static const char *const prefixes[] = {
+		"clocksource:", "hrtimer: interrupt took", "perf: interrupt took too long",
+		"sched: RT throttling activated", "tsc:",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(text, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	return 0;
 }
 
 #endif /* NCGPU_TEST_H */

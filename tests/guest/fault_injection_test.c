@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Allocation failures in every ncgpu path a process can reach: creating,
+ * mapping, syncing, submitting, exporting and importing (with vgem on the
+ * other side) must fail cleanly with -ENOMEM (-ENOSPC where shmem says so),
+ * or succeed, and leave nothing behind: no leaked reference (the run's
+ * rmmod), no leaked memory (the debug lane's kmemleak scan), no kernel
+ * warning (the run's kernel log check).
+ *
+ * Needs a kernel with failslab and fail_page_alloc (the debug lane's);
+ * elsewhere every test skips. Two ways of failing:
+ *   fail_nth     each operation is repeated with its 1st, 2nd, 3rd, ...
+ *                allocation failing (/proc/thread-self/fail-nth) until one
+ *                run no longer reaches the failure: every allocation of the
+ *                operation has failed once;
+ *   fail_random  the whole chain in a loop, with a small probability of
+ *                failing each allocation of this process (debugfs
+ *                task-filter and /proc/self/make-it-fail).
+ * Both attributes are set to fail sleeping, highmem and order-0 allocations
+ * too, and not to log, as each failure would print a stack trace.
+ */
+#define _GNU_SOURCE
+#include <stdbool.h>
+
+/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#include "ncgpu_test.h"
+
+#define DEBUGFS "/sys/kernel/debug"
+#define BO_SIZE (4 * 4096)
+/* No operation here allocates nearly this often; more means a loop. */
+#define MAX_FAILURE_POINTS 500u
+#define RANDOM_ROUNDS 100
+#define RANDOM_PERCENT "1"
+#define WAIT_NS (10 * NCGPU_TEST_NSEC_PER_SEC)
+/* A debug kernel under TCG is slow: well above the harness's 30 s. */
+#define TEST_TIMEOUT_S 240
+
+static const char *const fault_attrs[] = { "failslab", "fail_page_alloc" };
+
+/* Everything one operation works on; 0 handles and -1 fds are absent. */
+struct fault_ctx {
+	int fd;
+	int fd2;
+	int card;
+	uint32_t bo;
+	uint32_t peer_bo;
+	uint32_t syncobj;
+	uint32_t imported;
+	int imported_fd;
+	uint32_t vgem_bo;
+	uint32_t vgem_imported;
+	int dmabuf;
+	int vgem_dmabuf;
+	uint64_t mmap_offset;
+	uint8_t *map;
+};
+
+static int write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, strlen(value));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static int set_attr(const char *attr, const char *name, const char *value)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), DEBUGFS "/%s/%s", attr, name);
+	return write_file(path, value);
+}
+
+/* Whether the kernel has both fault attributes, in a mounted debugfs. */
+static bool have_fault_injection(void)
+{
+	return !access(DEBUGFS "/failslab", F_OK) && !access(DEBUGFS "/fail_page_alloc", F_OK);
+}
+
+/*
+ * Makes every allocation kind eligible and silent; @percent is the
+ * probability for the tasks that ask for failures (task-filter), "0" for
+ * fail-nth only.
+ */
+static int setup_fault_attrs(const char *percent)
+{
+	static const char *const settings[][2] = {
+		{ "verbose", "0" }, { "task-filter", "Y" }, { "ignore-gfp-wait", "N" },
+		{ "interval", "1" }, { "times", "-1" }, { "space", "0" },
+	};
+	size_t a, s;
+	int ret = 0;
+
+	for (a = 0; a < 2 && !ret; a++) {
+		for (s = 0; s < sizeof(settings) / sizeof(settings[0]) && !ret; s++)
+			ret = set_attr(fault_attrs[a], settings[s][0], settings[s][1]);
+		if (!ret)
+			ret = set_attr(fault_attrs[a], "probability", percent);
+	}
+	if (!ret)
+		ret = set_attr("fail_page_alloc", "ignore-gfp-highmem", "N");
+	if (!ret)
+		ret = set_attr("fail_page_alloc", "min-order", "0");
+	return ret;
+}
+
+static void reset_fault_attrs(void)
+{
+	size_t a;
+
+	for (a = 0; a < 2; a++)
+		set_attr(fault_attrs[a], "probability", "0");
+}
+
+static void ctx_init(struct fault_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->fd = ncgpu_open();
+	ctx->fd2 = ncgpu_open();
+	ctx->card = ncgpu_open_primary_driver("vgem");
+	ctx->imported_fd = -1;
+	ctx->dmabuf = -1;
+	ctx->vgem_dmabuf = -1;
+}
+
+static void close_handle(int fd, uint32_t *handle)
+{
+	if (*handle)
+		ncgpu_bo_close(fd, *handle);
+	*handle = 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Frees what the last operation and its preparation made, never failing. */
+static void ctx_release(struct fault_ctx *ctx)
+{
+	if (ctx->map)
+		munmap(ctx->map, BO_SIZE);
+	ctx->map = NULL;
+	if (ctx->syncobj) {
+		ncgpu_syncobj_wait_for(ctx->fd, ctx->syncobj, WAIT_NS);
+		ncgpu_syncobj_destroy(ctx->fd, ctx->syncobj);
+		ctx->syncobj = 0;
+	}
+	if (ctx->imported)
+		close_handle(ctx->imported_fd, &ctx->imported);
+	close_handle(ctx->card, &ctx->vgem_imported);
+	close_handle(ctx->card, &ctx->vgem_bo);
+	close_fd(&ctx->dmabuf);
+	close_fd(&ctx->vgem_dmabuf);
+	close_handle(ctx->fd, &ctx->bo);
+	close_handle(ctx->fd, &ctx->peer_bo);
+}
+
+static void ctx_fini(struct fault_ctx *ctx)
+{
+	ctx_release(ctx);
+	close_fd(&ctx->card);
+	close_fd(&ctx->fd2);
+	close_fd(&ctx->fd);
+}
+
+/*
+ * The operations, each split into what it needs (made without failures) and
+ * the call under test. They return 0 or -errno and record what they made in
+ * the context for ctx_release().
+ */
+struct fault_op {
+	bool needs_vgem;
+	int (*prepare)(struct fault_ctx *ctx);
+	int (*run)(struct fault_ctx *ctx);
+};
+
+static int prepare_nothing(struct fault_ctx *ctx)
+{
+	return 0;
+}
+
+/* Without a fake offset yet: making one is what BO_MMAP_OFFSET allocates for. */
+static int prepare_unmapped_bo(struct fault_ctx *ctx)
+{
+	return ncgpu_bo_create(ctx->fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &ctx->bo);
+}
+
+static int prepare_wb_bo(struct fault_ctx *ctx)
+{
+	int ret = ncgpu_bo_create(ctx->fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &ctx->bo);
+
+	return ret ? ret : ncgpu_bo_mmap_offset(ctx->fd, ctx->bo, &ctx->mmap_offset);
+}
+
+static int prepare_wc_bo(struct fault_ctx *ctx)
+{
+	int ret = ncgpu_bo_create(ctx->fd, BO_SIZE, 0, &ctx->bo);
+
+	return ret ? ret : ncgpu_bo_mmap_offset(ctx->fd, ctx->bo, &ctx->mmap_offset);
+}
+
+static int map_bo(struct fault_ctx *ctx)
+{
+	void *p = mmap(NULL, BO_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ctx->fd,
+		       ctx->mmap_offset);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	ctx->map = p;
+	return 0;
+}
+
+/* A write-back BO whose every granule is dirty: a flush must copy them all. */
+static int prepare_dirty_wb_bo(struct fault_ctx *ctx)
+{
+	int ret = prepare_wb_bo(ctx);
+
+	if (!ret)
+		ret = map_bo(ctx);
+	if (!ret)
+		memset(ctx->map, 0xa5, BO_SIZE);
+	return ret;
+}
+
+static int prepare_two_bos(struct fault_ctx *ctx)
+{
+	int ret = prepare_wb_bo(ctx);
+
+	if (!ret)
+		ret = ncgpu_bo_create(ctx->fd, BO_SIZE, 0, &ctx->peer_bo);
+	if (!ret)
+		ret = ncgpu_syncobj_create(ctx->fd, &ctx->syncobj);
+	return ret;
+}
+
+static int prepare_export(struct fault_ctx *ctx)
+{
+	int ret = prepare_wc_bo(ctx);
+
+	return ret ? ret : ncgpu_prime_export(ctx->fd, ctx->bo, &ctx->dmabuf);
+}
+
+static int prepare_vgem_export(struct fault_ctx *ctx)
+{
+	int ret = ncgpu_dumb_create(ctx->card, BO_SIZE, &ctx->vgem_bo);
+
+	return ret ? ret : ncgpu_prime_export(ctx->card, ctx->vgem_bo, &ctx->vgem_dmabuf);
+}
+
+static int prepare_export_in_vgem(struct fault_ctx *ctx)
+{
+	int ret = prepare_export(ctx);
+
+	return ret ? ret : ncgpu_prime_import(ctx->card, ctx->dmabuf, &ctx->vgem_imported);
+}
+
+static int run_bo_create(struct fault_ctx *ctx)
+{
+	return ncgpu_bo_create(ctx->fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &ctx->bo);
+}
+
+static int run_mmap_offset(struct fault_ctx *ctx)
+{
+	uint64_t offset;
+
+	return ncgpu_bo_mmap_offset(ctx->fd, ctx->bo, &offset);
+}
+
+static int run_sync(struct fault_ctx *ctx)
+{
+	const struct drm_ncgpu_bo_sync_op ops[] = {
+		{ .handle = ctx->bo, .type = DRM_NCGPU_BO_SYNC_FLUSH, .size = BO_SIZE / 2 },
+		{ .handle = ctx->bo, .type = DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE,
+		  .offset = 100, .size = BO_SIZE - 100 },
+	};
+
+	return ncgpu_sync_ops(ctx->fd, ops, 2);
+}
+
+static int run_submit(struct fault_ctx *ctx)
+{
+	const struct drm_ncgpu_cmd cmds[] = {
+		ncgpu_cmd_fill(ctx->bo, 0, BO_SIZE, 0x0123456789abcdefull),
+		ncgpu_cmd_copy(ctx->peer_bo, 0, ctx->bo, 0, BO_SIZE),
+	};
+
+	return ncgpu_submit_cmds(ctx->fd, cmds, 2, 0, ctx->syncobj);
+}
+
+static int run_export(struct fault_ctx *ctx)
+{
+	return ncgpu_prime_export(ctx->fd, ctx->bo, &ctx->dmabuf);
+}
+
+static int run_export_peer(struct fault_ctx *ctx)
+{
+	return ncgpu_prime_export(ctx->fd, ctx->peer_bo, &ctx->dmabuf);
+}
+
+static int run_import_own(struct fault_ctx *ctx)
+{
+	ctx->imported_fd = ctx->fd2;
+	return ncgpu_prime_import(ctx->fd2, ctx->dmabuf, &ctx->imported);
+}
+
+static int run_import_vgem(struct fault_ctx *ctx)
+{
+	ctx->imported_fd = ctx->fd;
+	return ncgpu_prime_import(ctx->fd, ctx->vgem_dmabuf, &ctx->imported);
+}
+
+static int run_export_to_vgem(struct fault_ctx *ctx)
+{
+	return ncgpu_prime_import(ctx->card, ctx->dmabuf, &ctx->vgem_imported);
+}
+
+static int run_dmabuf_sync(struct fault_ctx *ctx)
+{
+	int ret = ncgpu_dmabuf_sync(ctx->dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+
+	return ret ? ret : ncgpu_dmabuf_sync(ctx->dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+}
+
+/* shmem reports a failed inode allocation as -ENOSPC (__shmem_file_setup()). */
+static bool allowed_error(int ret)
+{
+	return ret == 0 || ret == -ENOMEM || ret == -ENOSPC;
+}
+
+/*
+ * Opens the devices of @ctx for a fixture, or skips the test: outside the
+ * debug lane (no fault injection), without ncgpu, or without vgem when
+ * @needs_vgem.
+ */
+static void ctx_setup(struct __test_metadata *_metadata, struct fault_ctx *ctx, bool needs_vgem)
+{
+	ctx_init(ctx);
+	if (!have_fault_injection())
+		NCGPU_SETUP_SKIP("no failslab/fail_page_alloc in debugfs (debug lane only)");
+	if (ctx->fd < 0 && !ncgpu_module_loaded("ncgpu"))
+		NCGPU_SETUP_SKIP("ncgpu module not loaded");
+	if (needs_vgem && ctx->card < 0)
+		NCGPU_SETUP_SKIP("vgem not loaded");
+	ASSERT_LE(0, ctx->fd);
+	ASSERT_LE(0, ctx->fd2);
+}
+
+FIXTURE(fail_nth) {
+	struct fault_ctx ctx;
+	int fail_nth;
+};
+
+FIXTURE_VARIANT(fail_nth) {
+	struct fault_op op;
+};
+
+#define FAULT_OP(name, ...) \
+	FIXTURE_VARIANT_ADD(fail_nth, name) { .op = { __VA_ARGS__ } }
+
+FAULT_OP(bo_create, .prepare = prepare_nothing, .run = run_bo_create);
+FAULT_OP(bo_mmap_offset, .prepare = prepare_unmapped_bo, .run = run_mmap_offset);
+FAULT_OP(mmap_wb, .prepare = prepare_wb_bo, .run = map_bo);
+FAULT_OP(mmap_wc, .prepare = prepare_wc_bo, .run = map_bo);
+FAULT_OP(bo_sync, .prepare = prepare_dirty_wb_bo, .run = run_sync);
+FAULT_OP(submit, .prepare = prepare_two_bos, .run = run_submit);
+FAULT_OP(prime_export, .prepare = prepare_wc_bo, .run = run_export);
+FAULT_OP(prime_import_own, .prepare = prepare_export, .run = run_import_own);
+FAULT_OP(prime_import_vgem, .needs_vgem = true, .prepare = prepare_vgem_export,
+	 .run = run_import_vgem);
+FAULT_OP(export_to_vgem, .needs_vgem = true, .prepare = prepare_export,
+	 .run = run_export_to_vgem);
+FAULT_OP(dmabuf_sync, .needs_vgem = true, .prepare = prepare_export_in_vgem,
+	 .run = run_dmabuf_sync);
+
+FIXTURE_SETUP(fail_nth)
+{
+	self->fail_nth = -1;
+	ctx_setup(_metadata, &self->ctx, variant->op.needs_vgem);
+	ASSERT_EQ(0, setup_fault_attrs("0"));
+	self->fail_nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fail_nth);
+}
+
+FIXTURE_TEARDOWN(fail_nth)
+{
+	ctx_fini(&self->ctx);
+	close_fd(&self->fail_nth);
+	reset_fault_attrs();
+}
+
+static int arm_fail_nth(int fd, unsigned int nth)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", nth);
+
+	return pwrite(fd, buf, len, 0) == len ? 0 : -errno;
+}
+
+/* Disarms fail-nth; returns whether the armed failure happened. */
+static bool disarm_fail_nth(int fd)
+{
+	char buf[16] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	arm_fail_nth(fd, 0);
+	return n > 0 && atoi(buf) == 0;
+}
+
+TEST_F_TIMEOUT(fail_nth, every_allocation_failure_is_clean, TEST_TIMEOUT_S)
+{
+	const struct fault_op *op = &variant->op;
+	unsigned int nth;
+	bool failed;
+	int ret;
+
+	for (nth = 1; nth <= MAX_FAILURE_POINTS; nth++) {
+		ret = op->prepare(&self->ctx);
+		ASSERT_EQ(0, ret) TH_LOG("preparing: %s", strerror(-ret));
+		ASSERT_EQ(0, arm_fail_nth(self->fail_nth, nth));
+		ret = op->run(&self->ctx);
+		failed = disarm_fail_nth(self->fail_nth);
+		ctx_release(&self->ctx);
+		if (!failed) {
+			ASSERT_EQ(0, ret) TH_LOG("without a failure: %s", strerror(-ret));
+			break;
+		}
+		EXPECT_TRUE(allowed_error(ret))
+			TH_LOG("allocation %u failed: got %s, not ENOMEM or ENOSPC", nth, strerror(-ret));
+	}
+	ASSERT_GE(MAX_FAILURE_POINTS, nth) TH_LOG("still allocating after %u failures", nth);
+	TH_LOG("%u allocations failed one by one", nth - 1);
+
+	/* Nothing the failures left behind gets in the way. */
+	ASSERT_EQ(0, op->prepare(&self->ctx));
+	EXPECT_EQ(0, op->run(&self->ctx));
+	ctx_release(&self->ctx);
+}
+
+FIXTURE(fail_random) {
+	struct fault_ctx ctx;
+	int make_it_fail;
+};
+
+FIXTURE_SETUP(fail_random)
+{
+	self->make_it_fail = -1;
+	ctx_setup(_metadata, &self->ctx, true);
+	self->make_it_fail = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->make_it_fail);
+	ASSERT_EQ(0, setup_fault_attrs(RANDOM_PERCENT));
+}
+
+FIXTURE_TEARDOWN(fail_random)
+{
+	if (self->make_it_fail >= 0)
+		pwrite(self->make_it_fail, "0", 1, 0);
+	close_fd(&self->make_it_fail);
+	ctx_fini(&self->ctx);
+	reset_fault_attrs();
+}
+
+/* Runs one step with this process's allocations failing at random. */
+static int failing(int make_it_fail, int (*step)(struct fault_ctx *), struct fault_ctx *ctx)
+{
+	int ret;
+
+	if (make_it_fail >= 0 && pwrite(make_it_fail, "1", 1, 0) != 1)
+		return -errno;
+	ret = step(ctx);
+	if (make_it_fail >= 0 && pwrite(make_it_fail, "0", 1, 0) != 1)
+		return -errno;
+	return ret;
+}
+
+static int run_wait(struct fault_ctx *ctx)
+{
+	return ncgpu_syncobj_wait_for(ctx->fd, ctx->syncobj, WAIT_NS);
+}
+
+/*
+ * One round of the chain: create, map and dirty a write-back BO, flush it,
+ * copy it to a write-combined BO (exportable, unlike the write-back one),
+ * export that, import it into another file
+ * and into vgem, sync it through the dma-buf, import a vgem BO. Stops at the
+ * first error, which it returns; -1 for @make_it_fail runs it all without
+ * failures.
+ */
+static int chain_round(struct fault_ctx *ctx, int make_it_fail)
+{
+	static int (*const steps[])(struct fault_ctx *) = {
+		prepare_two_bos, map_bo, run_sync, run_submit, run_wait, run_export_peer,
+		run_import_own, run_export_to_vgem, run_dmabuf_sync,
+	};
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]) && !ret; i++) {
+		ret = failing(make_it_fail, steps[i], ctx);
+		/* Dirty lines for run_sync to write back. */
+		if (!ret && steps[i] == map_bo)
+			memset(ctx->map, 0x5a, BO_SIZE);
+	}
+	if (ret)
+		return ret;
+	/* The imported vgem BO takes the imported slot. */
+	close_handle(ctx->imported_fd, &ctx->imported);
+	ret = prepare_vgem_export(ctx);
+	return ret ? ret : failing(make_it_fail, run_import_vgem, ctx);
+}
+
+TEST_F_TIMEOUT(fail_random, chain_in_a_loop, TEST_TIMEOUT_S)
+{
+	unsigned int round, completed = 0, failed = 0;
+	int ret;
+
+	/* Every step works at all before failures are mixed in. */
+	ret = chain_round(&self->ctx, -1);
+	ctx_release(&self->ctx);
+	ASSERT_EQ(0, ret) TH_LOG("without failures: %s", strerror(-ret));
+
+	for (round = 0; round < RANDOM_ROUNDS; round++) {
+		ret = chain_round(&self->ctx, self->make_it_fail);
+		ctx_release(&self->ctx);
+		EXPECT_TRUE(allowed_error(ret))
+			TH_LOG("round %u: got %s, not ENOMEM or ENOSPC", round, strerror(-ret));
+		if (ret)
+			failed++;
+		else
+			completed++;
+	}
+	TH_LOG("%u rounds completed, %u ended in a failed allocation", completed, failed);
+	EXPECT_LT(0u, failed) TH_LOG("no allocation failed: fault injection is not working");
+
+	ret = chain_round(&self->ctx, -1);
+	ctx_release(&self->ctx);
+	EXPECT_EQ(0, ret) TH_LOG("after the failures: %s", strerror(-ret));
+}
+
+TEST_HARNESS_MAIN
