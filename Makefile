@@ -179,10 +179,10 @@ check-debug: $(DEPS) $(LINUX_SRC_STAMP)
 	@debug/check-debug.sh
 
 # The host part of "make bench" runs natively on this x86_64 machine, so it
-# is built as the x86_64 guest programs are.
+# is built as the x86_64 guest programs are. It shares the tool's statistics.
 BENCH_HOST := $(NCGPU_CACHE)/host/host_cache_bench
-$(BENCH_HOST): bench/host_cache_bench.c lib/include/ncgpu.h Makefile $(DEPS) \
-		$(call libncgpu,x86_64)
+$(BENCH_HOST): bench/host_cache_bench.c tools/ncgpu/bench_stats.c tools/ncgpu/bench_stats.h \
+		lib/include/ncgpu.h Makefile $(DEPS) $(call libncgpu,x86_64)
 	$(call guest_cc,x86_64,$(GUEST_CFLAGS))
 
 bench: $(DEPS) $(BENCH_HOST)

@@ -18,9 +18,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_stats.h"
 #include "commands.h"
 #include "tool.h"
 
@@ -38,6 +38,8 @@
 #define COPY_SIZE (16 * MIB)
 #define MEMORY_BO_SIZE (64 * MIB)
 #define LIB_BO_SIZE MIB
+/* Time given to a finished job's clean-up before the next sample. */
+#define SETTLE_US 1000
 
 /* Ranges up to this size take a few microseconds to flush: many more reps. */
 #define LIGHT_MAX_SIZE (64 * KIB)
@@ -45,7 +47,6 @@
 #define MAX_SAMPLES 512
 #define MAX_RESULTS 64
 #define MAX_FIGURES 32
-#define MAX_NAME 48
 
 static const uint64_t sweep_sizes[] = { 64, 4 * KIB, 64 * KIB, MIB, 16 * MIB, 64 * MIB };
 
@@ -66,21 +67,9 @@ static const char *const bench_usage =
 	"Needs about 600 MiB of free memory.\n"
 	"exit status: 0 success, 1 failure, 2 no ncgpu device, 64 usage error\n";
 
-/* How a median and its spread came out, in nanoseconds per call. */
-struct summary {
-	char name[MAX_NAME];
-	uint64_t size;
-	unsigned int samples;
-	double median;
-	double q1;
-	double q3;
-	double min;
-	double max;
-};
-
 /* A single named value: a throughput, a byte count or a ratio. */
 struct figure {
-	char name[MAX_NAME];
+	char name[BENCH_NAME_MAX];
 	double value;
 };
 
@@ -99,9 +88,10 @@ struct bench {
 	struct reps heavy;
 	struct reps light;
 	double timer_overhead;
-	/* Changes at every dirtying, so each write differs from the last sync. */
-	unsigned int seq;
-	struct summary results[MAX_RESULTS];
+	uint64_t atom;
+	/* Numbers the calls to dirty(). */
+	uint64_t seq;
+	struct bench_summary results[MAX_RESULTS];
 	unsigned int nresults;
 	struct figure figures[MAX_FIGURES];
 	unsigned int nfigures;
@@ -140,56 +130,19 @@ struct sync_case {
 
 /* Time */
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Quantile @q of sorted @v, interpolated between neighbours. */
-static double quantile(const double *v, unsigned int n, double q)
-{
-	double pos = q * (n - 1);
-	unsigned int lo = (unsigned int)pos;
-
-	if (lo + 1 >= n)
-		return v[n - 1];
-	return v[lo] + (pos - lo) * (v[lo + 1] - v[lo]);
-}
-
-static void summarize(double *v, unsigned int n, struct summary *s)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	s->samples = n;
-	s->median = quantile(v, n, 0.5);
-	s->q1 = quantile(v, n, 0.25);
-	s->q3 = quantile(v, n, 0.75);
-	s->min = v[0];
-	s->max = v[n - 1];
-}
-
 /* The median cost of reading the clock twice, which every sample includes. */
 static double measure_timer_overhead(void)
 {
 	static double v[MAX_SAMPLES];
-	struct summary s;
+	struct bench_summary s;
 	unsigned int i;
 	double t0;
 
 	for (i = 0; i < MAX_SAMPLES; i++) {
-		t0 = now_ns();
-		v[i] = now_ns() - t0;
+		t0 = bench_now_ns();
+		v[i] = bench_now_ns() - t0;
 	}
-	summarize(v, MAX_SAMPLES, &s);
+	bench_summarize(v, MAX_SAMPLES, &s);
 	return s.median;
 }
 
@@ -225,7 +178,7 @@ static void print_section(const char *title)
 	fflush(stdout);
 }
 
-static void print_summary(const struct summary *s)
+static void print_summary(const struct bench_summary *s)
 {
 	char size[24], t[5][16];
 
@@ -263,7 +216,8 @@ static void add_ratio(struct bench *b, const char *name, double num, double den)
 	add_named(b->ratios, &b->nratios, name, ratio);
 }
 
-static const struct summary *find_result(const struct bench *b, const char *name, uint64_t size)
+static const struct bench_summary *find_result(const struct bench *b, const char *name,
+						uint64_t size)
 {
 	unsigned int i;
 
@@ -276,7 +230,7 @@ static const struct summary *find_result(const struct bench *b, const char *name
 
 static double median_of(const struct bench *b, const char *name, uint64_t size)
 {
-	const struct summary *s = find_result(b, name, size);
+	const struct bench_summary *s = find_result(b, name, size);
 
 	return s ? s->median : 0;
 }
@@ -308,11 +262,11 @@ static int measure(struct bench *b, const struct variant *v, unsigned int nv,
 		}
 	}
 	for (i = 0; i < nv; i++) {
-		struct summary *s = &b->results[b->nresults++];
+		struct bench_summary *s = &b->results[b->nresults++];
 
 		snprintf(s->name, sizeof(s->name), "%s", v[i].name);
 		s->size = v[i].size;
-		summarize(samples[i], reps->count, s);
+		bench_summarize(samples[i], reps->count, s);
 		print_summary(s);
 	}
 	return 0;
@@ -363,11 +317,19 @@ static void wb_bo_close(struct wb_bo *wb)
 	memset(wb, 0, sizeof(*wb));
 }
 
-/* Makes every granule of the range differ from what was last synced. */
+/*
+ * Writes the whole range, and makes each of its granules differ from what it
+ * was last synced with: every granule gets the number of this call, which
+ * no earlier write gave it.
+ */
 static void dirty(struct bench *b, const struct wb_bo *wb, uint64_t offset, uint64_t size)
 {
+	uint64_t at;
+
 	b->seq++;
-	memset(wb->map + offset, 1 + b->seq % 255, size);
+	memset(wb->map + offset, (int)(b->seq & 0xff), size);
+	for (at = offset; at + sizeof(b->seq) <= offset + size; at += b->atom)
+		memcpy(wb->map + at, &b->seq, sizeof(b->seq));
 }
 
 static int wb_bo_flush(const struct bench *b, const struct wb_bo *wb, uint32_t type,
@@ -395,9 +357,9 @@ static int run_sync_case(struct bench *b, const void *arg, double *ns)
 
 	if (c->dirty_size)
 		dirty(b, c->wb, c->dirty_offset, c->dirty_size);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	ret = wb_bo_flush(b, c->wb, c->type, c->offset, c->size);
-	*ns = now_ns() - t0;
+	*ns = bench_now_ns() - t0;
 	return ret;
 }
 
@@ -511,10 +473,10 @@ static int run_batch(struct bench *b, const void *arg, double *ns)
 
 	for (i = 0; i < BATCH_OPS && c->dirty; i++)
 		dirty(b, c->wb, c->ops[i].offset, c->ops[i].size);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (i = 0; i < BATCH_OPS && !ret; i += per_call)
 		ret = sync_ops(b->fd, &c->ops[i], per_call);
-	*ns = now_ns() - t0;
+	*ns = bench_now_ns() - t0;
 	return ret;
 }
 
@@ -526,10 +488,10 @@ static int run_empty_calls(struct bench *b, const void *arg, double *ns)
 	int ret = 0;
 
 	(void)arg;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (i = 0; i < BATCH_OPS && !ret; i++)
 		ret = sync_ops(b->fd, NULL, 0);
-	*ns = now_ns() - t0;
+	*ns = bench_now_ns() - t0;
 	return ret;
 }
 
@@ -673,11 +635,11 @@ static int run_copy(struct bench *b, const void *arg, double *ns)
 	double t0;
 	int ret;
 
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	ret = ncgpu_submit(b->dev, &c->job, 0, c->syncobj);
 	if (!ret)
 		ret = ncgpu_syncobj_wait(b->dev, c->syncobj, NCGPU_TIMEOUT_INFINITE);
-	*ns = now_ns() - t0;
+	*ns = bench_now_ns() - t0;
 	return ret;
 }
 
@@ -736,7 +698,7 @@ static void copy_bos_close(struct wb_bo wb[2], struct ncgpu_bo *wc[2])
 
 static int measure_copies(struct bench *b, struct wb_bo wb[2], struct ncgpu_bo *wc[2])
 {
-	struct copy_case wbc, wcc;
+	struct copy_case wbc = { .syncobj = 0 }, wcc = { .syncobj = 0 };
 	int ret;
 
 	ret = copy_case_init(b, wb[0].bo, wb[1].bo, &wbc);
@@ -882,92 +844,94 @@ static int bench_memory(struct bench *b)
 
 /* f. The library's queued flush against a direct BO_SYNC */
 
-static int run_raw_flush(struct bench *b, const void *arg, double *ns)
+/* A 64 B flush, direct or through libncgpu's queue, maybe sent by a submit. */
+struct lib_case {
+	const struct wb_bo *wb;
+	uint32_t syncobj;
+	bool through_lib;
+	bool submit;
+};
+
+static int flush_small(struct bench *b, const struct lib_case *c)
 {
-	const struct wb_bo *wb = arg;
-	double t0;
+	const struct ncgpu_range range = { c->wb->bo, 0, SMALL_RANGE };
 	int ret;
 
-	dirty(b, wb, 0, SMALL_RANGE);
-	t0 = now_ns();
-	ret = wb_bo_flush(b, wb, DRM_NCGPU_BO_SYNC_FLUSH, 0, SMALL_RANGE);
-	*ns = now_ns() - t0;
-	return ret;
-}
-
-static int run_lib_flush(struct bench *b, const void *arg, double *ns)
-{
-	const struct wb_bo *wb = arg;
-	const struct ncgpu_range range = { wb->bo, 0, SMALL_RANGE };
-	double t0;
-	int ret;
-
-	dirty(b, wb, 0, SMALL_RANGE);
-	t0 = now_ns();
+	if (!c->through_lib)
+		return wb_bo_flush(b, c->wb, DRM_NCGPU_BO_SYNC_FLUSH, 0, SMALL_RANGE);
 	ret = ncgpu_flush_ranges(b->dev, &range, 1);
-	if (!ret)
+	/* Without a submit to carry it, the queued flush is sent by hand. */
+	if (!ret && !c->submit)
 		ret = ncgpu_flush_pending(b->dev);
-	*ns = now_ns() - t0;
 	return ret;
 }
 
-static int run_raw_flush_submit(struct bench *b, const void *arg, double *ns)
+static int run_lib_case(struct bench *b, const void *arg, double *ns)
 {
-	const struct wb_bo *wb = arg;
+	const struct lib_case *c = arg;
 	double t0;
 	int ret;
 
-	dirty(b, wb, 0, SMALL_RANGE);
-	t0 = now_ns();
-	ret = wb_bo_flush(b, wb, DRM_NCGPU_BO_SYNC_FLUSH, 0, SMALL_RANGE);
-	if (!ret)
-		ret = ncgpu_submit(b->dev, NULL, 0, 0);
-	*ns = now_ns() - t0;
+	dirty(b, c->wb, 0, SMALL_RANGE);
+	t0 = bench_now_ns();
+	ret = flush_small(b, c);
+	if (!ret && c->submit)
+		ret = ncgpu_submit(b->dev, NULL, 0, c->syncobj);
+	*ns = bench_now_ns() - t0;
+	/*
+	 * The job runs on the other CPU, and cleans up after its fence has
+	 * signalled: neither may overlap the next sample.
+	 */
+	if (!ret && c->submit) {
+		ret = ncgpu_syncobj_wait(b->dev, c->syncobj, NCGPU_TIMEOUT_INFINITE);
+		usleep(SETTLE_US);
+	}
 	return ret;
 }
 
-static int run_lib_flush_submit(struct bench *b, const void *arg, double *ns)
+static int measure_library(struct bench *b, const struct wb_bo *wb, uint32_t syncobj)
 {
-	const struct wb_bo *wb = arg;
-	const struct ncgpu_range range = { wb->bo, 0, SMALL_RANGE };
-	double t0;
+	const struct lib_case direct = { wb, syncobj, false, false };
+	const struct lib_case lib = { wb, syncobj, true, false };
+	const struct lib_case direct_submit = { wb, syncobj, false, true };
+	const struct lib_case lib_submit = { wb, syncobj, true, true };
+	const struct variant alone[] = {
+		{ "direct_bo_sync", SMALL_RANGE, run_lib_case, &direct },
+		{ "lib_flush_pending", SMALL_RANGE, run_lib_case, &lib },
+	};
+	const struct variant with_submit[] = {
+		{ "direct_bo_sync_then_submit", SMALL_RANGE, run_lib_case, &direct_submit },
+		{ "lib_flush_sent_at_submit", SMALL_RANGE, run_lib_case, &lib_submit },
+	};
 	int ret;
 
-	dirty(b, wb, 0, SMALL_RANGE);
-	t0 = now_ns();
-	ret = ncgpu_flush_ranges(b->dev, &range, 1);
+	ret = measure(b, alone, 2, &b->light);
 	if (!ret)
-		ret = ncgpu_submit(b->dev, NULL, 0, 0);
-	*ns = now_ns() - t0;
+		ret = measure(b, with_submit, 2, &b->light);
 	return ret;
 }
 
 static int bench_library(struct bench *b)
 {
+	uint32_t syncobj;
 	struct wb_bo wb;
 	int ret;
 
-	print_section("f. 64 B flush: libncgpu queue against a direct BO_SYNC (dirty)");
+	print_section("f. 64 B flush (dirty): libncgpu's queue against a direct BO_SYNC, "
+		      "alone and sent with an empty job");
 	if (ncgpu_device_get_sync_backend(b->dev) != NCGPU_SYNC_BACKEND_KERNEL)
 		printf("  note: the library uses the CPU backend, not BO_SYNC\n");
-	ret = wb_bo_create(b, LIB_BO_SIZE, &wb);
+	ret = ncgpu_syncobj_create(b->dev, &syncobj);
 	if (ret)
 		return ret;
-	ret = wb_bo_populate(b, &wb);
+	ret = wb_bo_create(b, LIB_BO_SIZE, &wb);
 	if (!ret) {
-		const struct variant v[] = {
-			{ "direct_bo_sync", SMALL_RANGE, run_raw_flush, &wb },
-			{ "lib_flush_pending", SMALL_RANGE, run_lib_flush, &wb },
-			{ "direct_bo_sync_then_submit", SMALL_RANGE, run_raw_flush_submit, &wb },
-			{ "lib_flush_sent_at_submit", SMALL_RANGE, run_lib_flush_submit, &wb },
-		};
-
-		ret = measure(b, v, 4, &b->light);
+		ret = wb_bo_populate(b, &wb);
+		if (!ret)
+			ret = measure_library(b, &wb, syncobj);
+		wb_bo_close(&wb);
 	}
-	/* Let the empty jobs finish before the BO goes. */
-	if (!ret)
-		ret = ncgpu_bo_wait(wb.bo, NCGPU_TIMEOUT_INFINITE);
-	wb_bo_close(&wb);
+	ncgpu_syncobj_destroy(b->dev, syncobj);
 	if (ret)
 		return ret;
 	add_ratio(b, "lib_flush_over_direct",
@@ -1045,28 +1009,14 @@ static void read_machine(struct machine *m)
 
 /* JSON */
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void json_machine(FILE *f, const struct machine *m)
 {
 	fputs("  \"guest\": { \"arch\": ", f);
-	json_string(f, m->uts.machine);
+	bench_json_string(f, m->uts.machine);
 	fputs(", \"kernel\": ", f);
-	json_string(f, m->uts.release);
+	bench_json_string(f, m->uts.release);
 	fputs(", \"cpu_model\": ", f);
-	json_string(f, m->cpu_model);
+	bench_json_string(f, m->cpu_model);
 	fprintf(f, ", \"cpus\": %ld },\n", m->cpus);
 }
 
@@ -1084,29 +1034,12 @@ static void json_device(FILE *f, const struct bench *b)
 static void json_method(FILE *f, const struct bench *b, const struct machine *m)
 {
 	fputs("  \"method\": { \"clock\": \"CLOCK_MONOTONIC\", \"clocksource\": ", f);
-	json_string(f, m->clocksource);
+	bench_json_string(f, m->clocksource);
 	fprintf(f, ", \"timer_overhead_ns\": %.1f, \"timer_overhead_subtracted\": true, "
 		"\"heavy_warmup\": %u, \"heavy_reps\": %u, \"light_warmup\": %u, "
 		"\"light_reps\": %u, \"quick\": %s },\n",
 		b->timer_overhead, b->heavy.warmup, b->heavy.count, b->light.warmup,
 		b->light.count, b->quick ? "true" : "false");
-}
-
-static void json_results(FILE *f, const struct bench *b)
-{
-	const struct summary *s;
-	unsigned int i;
-
-	fputs("  \"results\": [\n", f);
-	for (i = 0; i < b->nresults; i++) {
-		s = &b->results[i];
-		fprintf(f, "    { \"name\": \"%s\", \"size\": %llu, \"samples\": %u, "
-			"\"median_ns\": %.1f, \"q1_ns\": %.1f, \"q3_ns\": %.1f, "
-			"\"min_ns\": %.1f, \"max_ns\": %.1f }%s\n",
-			s->name, (unsigned long long)s->size, s->samples, s->median, s->q1, s->q3,
-			s->min, s->max, i + 1 < b->nresults ? "," : "");
-	}
-	fputs("  ],\n", f);
 }
 
 static void json_figures(FILE *f, const char *key, const struct figure *list,
@@ -1132,7 +1065,7 @@ static int write_json(const struct bench *b, const struct machine *m)
 	json_machine(f, m);
 	json_device(f, b);
 	json_method(f, b, m);
-	json_results(f, b);
+	bench_json_results(f, b->results, b->nresults);
 	json_figures(f, "figures", b->figures, b->nfigures, false);
 	json_figures(f, "ratios", b->ratios, b->nratios, true);
 	fputs("}\n", f);
@@ -1250,6 +1183,7 @@ int ncgpu_cmd_bench(int argc, char **argv)
 	if (ret)
 		return ret;
 	b.fd = ncgpu_device_fd(b.dev);
+	b.atom = ncgpu_noncoherent_atom_size(b.dev);
 	b.timer_overhead = measure_timer_overhead();
 	read_machine(&m);
 	print_header(&b, &m);
