@@ -1,0 +1,112 @@
+#!/bin/sh
+# "make check-debug": the debug lane, x86_64 only.
+#   kernel   Debian's linux-source-6.1 built with KASAN, lockdep, kmemleak,
+#            DMA-API debug, fault injection and KUnit (debug/build-kernel.sh;
+#            cached, rebuilt only when debug/debug.config changes)
+#   module   ncgpu.ko against it, W=1 and sparse, as in make check
+#   kunit    ncgpu_kunit.ko from kernel/tests, W=1 and sparse
+#   suites   every run of vm/suites.conf, then those of debug/suites.conf
+#            (fault injection, KUnit, a last kmemleak scan); any KASAN,
+#            lockdep, DMA-API or kmemleak report fails the run it shows in
+# Prints check lines like make check and ends with "N passed, M failed";
+# full logs in $NCGPU_CACHE/check-debug/. Exits 1 if anything failed.
+set -u
+. "$(dirname "$0")/../scripts/lib.sh"
+
+export NCGPU_KERNEL=debug
+: "${MODULE_SRC:=$NCGPU_ROOT/kernel}"
+: "${GUEST_TEST_SRC:=$NCGPU_ROOT/tests/guest}"
+results=$NCGPU_CACHE/check-debug
+
+# step NAME COMMAND...: runs a step, keeping its output in NAME.log and
+# showing its progress, check lines and diagnostics. Fails if the command
+# does; one that fails without saying what failed counts as one failure.
+# (The step_ variables are its own: the commands may set any other.)
+step() {
+	step_name=$1
+	shift
+	step_log=$results/$step_name.log
+	step_start=$(now)
+	{ "$@" 2>&1; echo $? >"$step_log.rc"; } | tee "$step_log" |
+		grep --line-buffered -E '^(==>|ok |not ok |skip |#)'
+	echo "    $step_name: $(elapsed "$step_start")" >>"$results/timings"
+	step_rc=$(cat "$step_log.rc")
+	if [ "$step_rc" != 0 ] && ! grep -q '^not ok ' "$step_log"; then
+		echo "not ok debug: $step_name stopped with status $step_rc" | tee -a "$step_log"
+		tail -n 20 "$step_log" | sed 's/^/#   /'
+	fi
+	[ "$step_rc" = 0 ]
+}
+
+kernel() {
+	if "$NCGPU_ROOT/debug/build-kernel.sh"; then
+		echo "ok debug: the debug kernel builds"
+	else
+		echo "not ok debug: the debug kernel builds (see $NCGPU_CACHE/debug-kernel/build.log)"
+		return 1
+	fi
+}
+
+# Like scripts/build-module.sh, for kernel/tests against the debug kernel.
+kunit_module() {
+	tree=$WORK/kunit
+	log=$WORK/kunit.log
+	say "[debug] building ncgpu_kunit.ko (W=1, sparse)"
+	rm -rf "$tree" "$WORK/ncgpu_kunit.ko"
+	mkdir -p "$tree"
+	cp -R "$MODULE_SRC/." "$tree/"
+	find "$tree" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) \
+		-delete
+	rc=0
+	make -j "$(nproc)" -C "$KDIR" M="$tree/tests" W=1 C=2 modules >"$log" 2>&1 || rc=$?
+	if [ "$rc" = 0 ] && [ -f "$tree/tests/ncgpu_kunit.ko" ] &&
+		! grep -q -E "^$tree/.*: (warning|error):" "$log"; then
+		cp "$tree/tests/ncgpu_kunit.ko" "$WORK/ncgpu_kunit.ko"
+		echo "ok debug: ncgpu_kunit.ko builds with W=1, sparse finds nothing"
+	else
+		echo "not ok debug: ncgpu_kunit.ko builds with W=1, sparse finds nothing"
+		grep -E "(warning|error)" "$log" | sed "s|$tree/||; s/^/#   /"
+		return 1
+	fi
+}
+
+# The same static programs as make check's x86_64 guest.
+programs() {
+	make --no-print-directory -s -C "$NCGPU_ROOT" ARCH=x86_64 guest || return
+	mkdir -p "$WORK/bin"
+	cp "$NCGPU_CACHE/x86_64/bin/"* "$WORK/bin/"
+}
+
+suites() {
+	"$NCGPU_ROOT/vm/mkinitramfs.sh" x86_64 || return
+	"$NCGPU_ROOT/vm/boot.sh" x86_64 check
+	"$NCGPU_ROOT/vm/parse-results.sh" x86_64
+}
+
+summary() {
+	passed=$(cat "$results"/*.log | grep -c '^ok ')
+	failed=$(cat "$results"/*.log | grep -c '^not ok ')
+	skipped=$(cat "$results"/*.log | grep -c '^skip ')
+	say "debug lane done in $(elapsed "$lane_start")"
+	cat "$results/timings"
+	[ "$skipped" = 0 ] || echo "    $skipped skipped"
+	if [ "$failed" != 0 ]; then
+		echo "==> failed checks:"
+		cat "$results"/*.log | grep '^not ok ' | sed 's/^/    /'
+	fi
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}
+
+lane_start=$(now)
+rm -rf "$results"
+mkdir -p "$results"
+: >"$results/timings"
+if step kernel kernel; then
+	load_target_env x86_64
+	step module "$NCGPU_ROOT/scripts/build-module.sh" x86_64
+	step kunit kunit_module
+	# build-module.sh leaves a module to test only if it built without warnings.
+	[ -f "$WORK/ncgpu.ko" ] && step programs programs && step suites suites
+fi
+summary

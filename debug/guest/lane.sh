@@ -1,0 +1,17 @@
+# shellcheck shell=dash
+# The debug lane's hook into /init (vm/init.sh sources it once the base
+# modules are loaded): the debug kernel's own reports fail a run too, and
+# kmemleak starts from a clean slate.
+
+# Most reports also print "WARNING:" or "BUG:"; listed so that none is missed.
+DMESG_ALARM="$DMESG_ALARM|BUG: KASAN|possible circular locking|possible recursive locking"
+DMESG_ALARM="$DMESG_ALARM|inconsistent lock state|suspicious RCU usage|DMA-API:|kmemleak:"
+DMESG_ALARM="$DMESG_ALARM|sleeping function called from invalid context|UBSAN:"
+
+mount -t debugfs debugfs /sys/kernel/debug
+
+# What the kernel leaked while booting is not the runs' doing: forget it.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	echo clear >/sys/kernel/debug/kmemleak
+fi
