@@ -116,10 +116,20 @@ static void ncgpu_gem_vunmap(struct drm_gem_object *obj, struct iosys_map *map)
 static struct dma_buf *ncgpu_gem_prime_export(struct drm_gem_object *obj, int flags)
 {
 	struct ncgpu_bo *bo = to_ncgpu_bo(obj);
+	struct sg_table *sgt;
 
 	/* Exports are write-combined only: no importer sees non-coherent cached memory. */
 	if (!drm_gem_sync_may_export(ncgpu_bo_device(bo)->io_coherent, bo->cpu_cached))
 		return ERR_PTR(-EINVAL);
+
+	/*
+	 * Map the pages for ncgpu before any importer maps them. Importers'
+	 * mappings skip the CPU sync; a later mapping of ours would not, and
+	 * DMA-API debugging reports a second mapping that syncs as a conflict.
+	 */
+	sgt = drm_gem_shmem_get_pages_sgt(&bo->base);
+	if (IS_ERR(sgt))
+		return ERR_PTR(ncgpu_restartable(PTR_ERR(sgt)));
 	return drm_gem_sync_prime_export(obj, flags);
 }
 

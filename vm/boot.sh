@@ -54,7 +54,7 @@ route_serial() {
 # which exports them: NCGPU_SEED=42 make check replays a randomized run.
 guest_env() {
 	for name in NCGPU_SEED NCGPU_MODEL_OPS NCGPU_FUZZ_OPS NCGPU_FUZZ_SECONDS \
-		NCGPU_STRESS_SECONDS; do
+		NCGPU_STRESS_SECONDS NCGPU_MEMORY_SLACK_KIB; do
 		eval "value=\${$name:-}"
 		# shellcheck disable=SC2154
 		[ -n "$value" ] && printf ' %s=%s' "$name" "$value"
