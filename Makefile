@@ -1,13 +1,14 @@
 # ncgpu: build, check and try out the driver (see README.md).
 #
 #   make check     every check: uAPI, lint, module builds, guest suites on
-#                  x86_64 and arm64; ends with "N passed, M failed"
+#                  x86_64 and arm64, the debug lane; ends with
+#                  "N passed, M failed"
 #   make run       boot the guest, load ncgpu and run "ncgpu info" and
 #                  "ncgpu demo"
 #   make shell     interactive guest shell with ncgpu and vgem loaded
 #   make module    build kernel/ncgpu.ko for Debian's packaged kernel
-#   make check-debug  the debug lane: every suite plus fault injection and
-#                  KUnit on a KASAN/lockdep/kmemleak kernel (x86_64, slow)
+#   make check-debug  the debug lane alone: every suite plus fault injection
+#                  and KUnit on a KASAN/lockdep/kmemleak kernel (x86_64)
 #   make bench     benchmarks in both guests and on the host; results and plot
 #                  in bench/results/ (BENCH_QUICK=1: fewer repetitions)
 #   make bench-check  the ratios "make bench" measured against their targets
@@ -174,7 +175,8 @@ uapi-check: $(DEPS)
 check: $(DEPS) $(LINUX_SRC_STAMP)
 	@scripts/check.sh
 
-# Builds its kernel once (about an hour on 2 cores), then reuses it.
+# The debug lane alone (the last stage of make check). Builds its kernel once
+# (about 13 min on 2 cores), then reuses it.
 check-debug: $(DEPS) $(LINUX_SRC_STAMP)
 	@debug/check-debug.sh
 

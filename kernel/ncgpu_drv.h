@@ -38,7 +38,10 @@ struct ncgpu_engine {
 	/** @fence_context: dma_fence context of the queue. */
 	u64 fence_context;
 
-	/** @seqno_lock: Serialises seqno allocation with the queueing order. */
+	/**
+	 * @seqno_lock: Serialises submissions, so that seqnos, fences in
+	 * reservation objects and the queue share one order.
+	 */
 	struct mutex seqno_lock;
 
 	/** @seqno: Seqno of the last job queued; protected by @seqno_lock. */

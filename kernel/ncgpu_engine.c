@@ -23,11 +23,12 @@
  * DOC: The engine
  *
  * The virtual GPU runs jobs of COPY, FILL and STALL commands on one ordered
- * queue per device. A job is validated completely at SUBMIT time; once its
- * fence is in the reservation objects of its BOs nothing can fail but the
- * copy itself, which then sets the fence's error. A job holds a reference on
- * each of its BOs, so userspace may close handles, files and dma-bufs while
- * it runs.
+ * queue per device. A job is validated completely at SUBMIT time. Should
+ * adding its fence to the reservation objects of its BOs fail half-way, the
+ * job runs empty and its fence signals with the error; once the fence is in
+ * all of them nothing can fail but the copy itself, which then sets the
+ * fence's error. A job holds a reference on each of its BOs, so userspace
+ * may close handles, files and dma-bufs while it runs.
  *
  * The engine reads and writes the device view of write-back BOs on a
  * non-coherent device, and the pages themselves of every other BO.
@@ -477,66 +478,89 @@ static int ncgpu_job_get_syncobjs(struct ncgpu_job *job, struct drm_file *file,
 	return 0;
 }
 
-static int ncgpu_job_reserve(struct ncgpu_job *job, struct ww_acquire_ctx *ctx)
+/*
+ * Lockdep counts the nested reservation locks of one acquire context in 11
+ * bits, and a job may use 2 * NCGPU_MAX_CMDS BOs: 2048 locks held at once
+ * would switch lockdep off with a warning. No command waits for the fences
+ * already in a reservation object, so nothing needs every lock at once, and
+ * the BOs are locked in batches.
+ */
+#define NCGPU_JOB_RESV_BATCH	1024
+
+/* Adds the job's fence to @count BOs from @first, or to none of them. */
+static int ncgpu_job_fence_bos(struct ncgpu_job *job, u32 first, u32 count)
 {
+	struct drm_gem_object **objs = job->objs + first;
+	struct ww_acquire_ctx ctx;
+	enum dma_resv_usage usage;
 	u32 i;
 	int ret;
 
-	ret = drm_gem_lock_reservations(job->objs, job->bo_count, ctx);
+	ret = drm_gem_lock_reservations(objs, count, &ctx);
 	if (ret)
 		return ret;
-	for (i = 0; i < job->bo_count; i++) {
-		ret = dma_resv_reserve_fences(job->objs[i]->resv, 1);
-		if (ret) {
-			drm_gem_unlock_reservations(job->objs, job->bo_count, ctx);
-			return ret;
-		}
+	for (i = 0; i < count && !ret; i++)
+		ret = dma_resv_reserve_fences(objs[i]->resv, 1);
+	for (i = 0; i < count && !ret; i++) {
+		usage = job->bos[first + i].written ? DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ;
+		dma_resv_add_fence(objs[i]->resv, job->fence, usage);
 	}
-	return 0;
+	drm_gem_unlock_reservations(objs, count, &ctx);
+	return ret;
 }
 
 /*
- * The commit point: nothing fails from here on. Once queued the job may run
- * and be freed at any time, so everything that touches it comes first.
+ * A job that failed after its fence reached some reservation objects still
+ * goes through the queue, empty, so that its fence signals (with the error)
+ * in seqno order: it may have replaced an earlier job's fence there.
  */
-static void ncgpu_job_push(struct ncgpu_job *job, struct drm_syncobj *out_syncobj,
-			   struct ww_acquire_ctx *ctx)
+static void ncgpu_job_cancel(struct ncgpu_job *job, int error)
 {
-	struct ncgpu_engine *engine = &job->ndev->engine;
-	enum dma_resv_usage usage;
 	u32 i;
 
-	mutex_lock(&engine->seqno_lock);
-	ncgpu_fence_init(job->fence, engine->fence_context, ++engine->seqno);
-	for (i = 0; i < job->bo_count; i++) {
-		usage = job->bos[i].written ? DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ;
-		dma_resv_add_fence(job->objs[i]->resv, job->fence, usage);
+	dma_fence_set_error(job->fence, error);
+	for (i = 0; i < job->bo_count; i++)
+		drm_gem_object_put(job->objs[i]);
+	job->bo_count = 0;
+	job->cmd_count = 0;
+	if (job->in_fence) {
+		dma_fence_put(job->in_fence);
+		job->in_fence = NULL;
 	}
-	if (out_syncobj)
-		drm_syncobj_replace_fence(out_syncobj, job->fence);
-	drm_gem_unlock_reservations(job->objs, job->bo_count, ctx);
-	queue_work(engine->queue, &job->work);
-	mutex_unlock(&engine->seqno_lock);
 }
 
+/*
+ * Queues the job, which owns it from then on. Its fence goes into the
+ * reservation objects and @out_syncobj under the seqno lock, so that fences
+ * are queued in seqno order.
+ */
 static int ncgpu_job_submit(struct ncgpu_job *job, struct drm_syncobj *out_syncobj)
 {
-	struct ww_acquire_ctx ctx;
+	struct ncgpu_engine *engine = &job->ndev->engine;
+	u32 first;
 	int ret;
 
 	job->fence = ncgpu_fence_alloc();
-	if (!job->fence)
-		return -ENOMEM;
-
-	ret = ncgpu_job_reserve(job, &ctx);
+	ret = job->fence ? mutex_lock_interruptible(&engine->seqno_lock) : -ENOMEM;
 	if (ret) {
 		/* Never initialised: free it as plain memory. */
 		kfree(container_of(job->fence, struct ncgpu_fence, base));
 		job->fence = NULL;
-		return ret;
+		ncgpu_job_free(job);
+		return ncgpu_restartable(ret);
 	}
-	ncgpu_job_push(job, out_syncobj, &ctx);
-	return 0;
+
+	ncgpu_fence_init(job->fence, engine->fence_context, ++engine->seqno);
+	for (first = 0; first < job->bo_count && !ret; first += NCGPU_JOB_RESV_BATCH)
+		ret = ncgpu_job_fence_bos(job, first,
+					  min_t(u32, job->bo_count - first, NCGPU_JOB_RESV_BATCH));
+	if (ret)
+		ncgpu_job_cancel(job, ret);
+	else if (out_syncobj)
+		drm_syncobj_replace_fence(out_syncobj, job->fence);
+	queue_work(engine->queue, &job->work);
+	mutex_unlock(&engine->seqno_lock);
+	return ncgpu_restartable(ret);
 }
 
 /**
@@ -577,10 +601,10 @@ int ncgpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 	ret = ncgpu_job_parse_cmds(job, file, ucmds);
 	if (!ret)
 		ret = ncgpu_job_get_syncobjs(job, file, args, &out_syncobj);
-	if (!ret)
-		ret = ncgpu_job_submit(job, out_syncobj);
 	if (ret)
 		ncgpu_job_free(job);
+	else
+		ret = ncgpu_job_submit(job, out_syncobj);
 	if (out_syncobj)
 		drm_syncobj_put(out_syncobj);
 

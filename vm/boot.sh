@@ -8,7 +8,10 @@
 #   shell  interactive guest shell on this terminal (Ctrl-a x quits)
 #   bench  load ncgpu and stream "ncgpu bench" (options in NCGPU_BENCH,
 #          e.g. --quick) and its JSON to this terminal; see bench/run.sh
-# A guest that does not power off within VM_TIMEOUT seconds is killed.
+# A guest that does not power off within VM_TIMEOUT seconds is killed. A check
+# guest whose /init has not spoken within BOOT_TIMEOUT seconds is stuck in
+# early boot (seen once, on the debug kernel on a busy host): it is killed and
+# booted once more.
 set -eu
 . "$(dirname "$0")/../scripts/lib.sh"
 
@@ -16,6 +19,7 @@ target=${1:?usage: vm/boot.sh x86_64|arm64 [check|run|shell|bench]}
 mode=${2:-check}
 load_target_env "$target"
 : "${VM_TIMEOUT:=600}"
+: "${BOOT_TIMEOUT:=300}"
 : "${NCGPU_PARAMS:=}"
 
 machine() {
@@ -80,17 +84,39 @@ run_qemu() {
 	set -- $(machine) -smp 2 -m 2048 -nodefaults -no-reboot -display none -monitor none \
 		$serial -kernel "$(kernel_image)" -initrd "$WORK/initramfs.cpio.gz" \
 		-append "$(cmdline)"
-	if [ "$mode" = shell ]; then
-		"$@"
-	else
-		timeout --foreground -k 5 "$VM_TIMEOUT" "$@" </dev/null
-	fi
+	case $mode in
+	shell) "$@" ;;
+	check) watch_boot timeout --foreground -k 5 "$VM_TIMEOUT" "$@" ;;
+	*) timeout --foreground -k 5 "$VM_TIMEOUT" "$@" </dev/null ;;
+	esac
+}
+
+# /init's first words on the results channel (vm/init.sh).
+init_started() { grep -q '^# NCGPU kernel ' "$WORK/results.log" 2>/dev/null; }
+
+# Runs the guest command "$@" and returns its status, or 125 after killing it
+# when /init has not started within BOOT_TIMEOUT seconds.
+watch_boot() {
+	"$@" </dev/null &
+	guest=$!
+	waited=0
+	until init_started || ! kill -0 "$guest" 2>/dev/null; do
+		if [ "$waited" -ge "$BOOT_TIMEOUT" ]; then
+			kill "$guest"
+			wait "$guest" || true
+			return 125
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+	wait "$guest"
 }
 
 report_exit() {
 	case $1 in
 	0) say "[$target] guest powered off after $(elapsed "$start")" ;;
 	124 | 137) say "[$target] guest killed: no power-off within $VM_TIMEOUT s" ;;
+	125) say "[$target] guest killed: /init had not started after $BOOT_TIMEOUT s" ;;
 	*) say "[$target] qemu exited with status $1 after $(elapsed "$start")" ;;
 	esac
 }
@@ -113,6 +139,14 @@ if [ "$mode" = run ]; then
 	done
 else
 	run_qemu || rc=$?
+	if [ "$rc" = 125 ]; then
+		report_exit "$rc"
+		say "[$target] booting again"
+		rm -f "$WORK/console.log" "$WORK/results.log"
+		start=$(now)
+		rc=0
+		run_qemu || rc=$?
+	fi
 	report_exit "$rc"
 fi
 [ "$target-$mode" = arm64-check ] && cp "$WORK/results.log" "$WORK/console.log"

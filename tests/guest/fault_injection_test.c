@@ -547,4 +547,123 @@ TEST_F_TIMEOUT(fail_random, chain_in_a_loop, TEST_TIMEOUT_S)
 	EXPECT_EQ(0, ret) TH_LOG("after the failures: %s", strerror(-ret));
 }
 
+/*
+ * A job on more BOs than the driver locks at once (it takes 1024 reservation
+ * locks at a time) with an allocation failing in its last lock batch: the
+ * fence of the job is then in the reservation objects of the first batch
+ * already. Each BO is new, so fencing it allocates its fence list: the job's
+ * last allocations are those of the last batch. The count of allocations
+ * varies by a few (page allocations of the slab caches count too), so the
+ * failure is aimed at the middle of the last batch.
+ */
+#define BATCHED_JOB_BOS 1100
+#define LAST_BATCH_MIDDLE ((BATCHED_JOB_BOS - 1024) / 2)
+#define BATCHED_FILL 0x1122334455667788ull
+#define STALL_US 1000000
+
+FIXTURE(batched_job) {
+	struct fault_ctx ctx;
+	uint32_t handles[BATCHED_JOB_BOS];
+	struct drm_ncgpu_cmd cmds[BATCHED_JOB_BOS];
+	int fail_nth;
+};
+
+FIXTURE_SETUP(batched_job)
+{
+	self->fail_nth = -1;
+	ctx_setup(_metadata, &self->ctx, false);
+	ASSERT_EQ(0, setup_fault_attrs("0"));
+	self->fail_nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fail_nth);
+}
+
+static void batched_job_release(FIXTURE_DATA(batched_job) *self)
+{
+	unsigned int i;
+
+	ctx_release(&self->ctx);
+	for (i = 0; i < BATCHED_JOB_BOS; i++)
+		close_handle(self->ctx.fd, &self->handles[i]);
+}
+
+FIXTURE_TEARDOWN(batched_job)
+{
+	batched_job_release(self);
+	ctx_fini(&self->ctx);
+	close_fd(&self->fail_nth);
+	reset_fault_attrs();
+}
+
+/* New BOs for one FILL each; the first is mapped (write-combined). */
+static int batched_job_prepare(FIXTURE_DATA(batched_job) *self)
+{
+	unsigned int i;
+	int ret = ncgpu_syncobj_create(self->ctx.fd, &self->ctx.syncobj);
+
+	for (i = 0; i < BATCHED_JOB_BOS && !ret; i++) {
+		ret = ncgpu_bo_create(self->ctx.fd, BO_SIZE, 0, &self->handles[i]);
+		self->cmds[i] = ncgpu_cmd_fill(self->handles[i], 0, BO_SIZE, BATCHED_FILL);
+	}
+	self->ctx.map = ret ? NULL : ncgpu_bo_map(self->ctx.fd, self->handles[0], BO_SIZE, &ret);
+	return ret;
+}
+
+/* Submits the job with its @nth allocation failing; returns whether it failed. */
+static bool batched_job_fails_at(FIXTURE_DATA(batched_job) *self, unsigned int nth, int *ret)
+{
+	*ret = batched_job_prepare(self);
+	if (!*ret)
+		*ret = arm_fail_nth(self->fail_nth, nth);
+	if (*ret)
+		return false;
+	*ret = ncgpu_submit_cmds(self->ctx.fd, self->cmds, BATCHED_JOB_BOS, 0, self->ctx.syncobj);
+	return disarm_fail_nth(self->fail_nth);
+}
+
+TEST_F_TIMEOUT(batched_job, failing_in_a_later_lock_batch_runs_nothing, TEST_TIMEOUT_S)
+{
+	const struct drm_ncgpu_cmd stall[] = { ncgpu_cmd_stall(STALL_US), ncgpu_cmd_stall(STALL_US) };
+	unsigned int lo = 1, hi = 4 * BATCHED_JOB_BOS, mid;
+	uint32_t first = 0, last = BATCHED_JOB_BOS - 1;
+	uint8_t first_byte;
+	int ret;
+
+	/* The number of allocations: the largest nth that still fails. */
+	ASSERT_FALSE(batched_job_fails_at(self, hi, &ret));
+	ASSERT_EQ(0, ret) TH_LOG("without a failure: %s", strerror(-ret));
+	batched_job_release(self);
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (batched_job_fails_at(self, mid, &ret))
+			lo = mid;
+		else
+			hi = mid;
+		batched_job_release(self);
+	}
+	ASSERT_LT((unsigned int)BATCHED_JOB_BOS, lo);
+	TH_LOG("the job allocates about %u times; failing allocation %u", lo,
+	       lo - LAST_BATCH_MIDDLE);
+
+	/* Two seconds of device work ahead keep the failed job's fence pending. */
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->ctx.fd, stall, 2, 0, 0));
+	ASSERT_TRUE(batched_job_fails_at(self, lo - LAST_BATCH_MIDDLE, &ret));
+	EXPECT_EQ(-ENOMEM, ret);
+	EXPECT_EQ(-EBUSY, ncgpu_bo_wait(self->ctx.fd, self->handles[first], 0))
+		TH_LOG("the failure came before the first batch was fenced");
+	EXPECT_EQ(0, ncgpu_bo_wait(self->ctx.fd, self->handles[last], 0))
+		TH_LOG("a BO of the failed batch holds the job's fence");
+	EXPECT_EQ(-EINVAL, ncgpu_syncobj_wait_for(self->ctx.fd, self->ctx.syncobj, 0))
+		TH_LOG("the failed job's fence reached the out syncobj");
+	EXPECT_EQ(0, ncgpu_bo_wait(self->ctx.fd, self->handles[first], WAIT_NS))
+		TH_LOG("the failed job's fence never signals");
+	first_byte = self->ctx.map[0];
+	EXPECT_EQ(0, first_byte) TH_LOG("the failed job ran its commands");
+
+	/* The same job on the same BOs runs once the allocation succeeds. */
+	ASSERT_EQ(0, ncgpu_submit_cmds(self->ctx.fd, self->cmds, BATCHED_JOB_BOS, 0,
+				       self->ctx.syncobj));
+	ASSERT_EQ(0, ncgpu_syncobj_wait_for(self->ctx.fd, self->ctx.syncobj, WAIT_NS));
+	EXPECT_EQ(ncgpu_fill_byte(BATCHED_FILL, 0), self->ctx.map[0]);
+}
+
 TEST_HARNESS_MAIN
