@@ -39,10 +39,12 @@ qemu_version() {
 }
 
 # The "machine" member every JSON file starts with. Load averages show how
-# busy the machine was with other work; ratios are what survives that.
+# busy the machine was with other work; ratios are what survives that. The
+# host kernel only describes the host benchmark's machine; the guests' kernel
+# is in each guest's own JSON.
 machine_json() {
 	printf '  "machine": { "host_arch": "%s", "host_kernel": "%s", "host_cpu_model": "%s",' \
-		"$(uname -m)" "$(json_escape "$(uname -r)")" "$(json_escape "$(host_cpu_model)")"
+		"$(uname -m)" "$(json_escape "$(cat /proc/sys/kernel/osrelease)")" "$(json_escape "$(host_cpu_model)")"
 	printf ' "host_cpus": %s, "qemu": "%s", "accel": "%s", "date": "%s",' \
 		"$(nproc)" "$(json_escape "$(qemu_version "$1")")" "$2" \
 		"$(date -u +%Y-%m-%dT%H:%M:%SZ)"
