@@ -164,12 +164,18 @@ static void ncgpu_fence_init(struct dma_fence *fence, u64 context, u64 seqno)
 		       &container_of(fence, struct ncgpu_fence, base)->lock, context, seqno);
 }
 
-static void ncgpu_job_free(struct ncgpu_job *job)
+static void ncgpu_job_put_bos(struct ncgpu_job *job)
 {
 	u32 i;
 
 	for (i = 0; i < job->bo_count; i++)
 		drm_gem_object_put(job->objs[i]);
+	job->bo_count = 0;
+}
+
+static void ncgpu_job_free(struct ncgpu_job *job)
+{
+	ncgpu_job_put_bos(job);
 	if (job->fence)
 		dma_fence_put(job->fence);
 	if (job->in_fence)
@@ -308,6 +314,12 @@ static void ncgpu_job_run(struct work_struct *work)
 		dma_fence_set_error(job->fence, ret);
 
 	ncgpu_coherence_evict(job->ndev);
+	/*
+	 * Before the fence signals: a waiter that then closes its handles must
+	 * free the BOs itself, at once, instead of leaving the last reference to
+	 * this worker, whose release of the shmem file would be deferred.
+	 */
+	ncgpu_job_put_bos(job);
 	dma_fence_signal(job->fence);
 	ncgpu_job_free(job);
 }
@@ -516,12 +528,8 @@ static int ncgpu_job_fence_bos(struct ncgpu_job *job, u32 first, u32 count)
  */
 static void ncgpu_job_cancel(struct ncgpu_job *job, int error)
 {
-	u32 i;
-
 	dma_fence_set_error(job->fence, error);
-	for (i = 0; i < job->bo_count; i++)
-		drm_gem_object_put(job->objs[i]);
-	job->bo_count = 0;
+	ncgpu_job_put_bos(job);
 	job->cmd_count = 0;
 	if (job->in_fence) {
 		dma_fence_put(job->in_fence);
