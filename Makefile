@@ -27,6 +27,18 @@ ifdef KDIR
 export NCGPU_KDIR := $(KDIR)
 endif
 
+# Build products, as opposed to downloads, extracted packages and kernels.
+BUILD_PRODUCTS := $(addprefix $(NCGPU_CACHE)/,x86_64 arm64 check uapi lint x86_64-debug \
+	check-debug host readme-example.ok)
+# They come from one source tree. Another one (another clone) has other
+# paths, which the compilers' dependency files name, and files that may be
+# older than the products: they are made afresh for it.
+SOURCE_TREE_STAMP := $(NCGPU_CACHE)/source-tree
+ifneq ($(file <$(SOURCE_TREE_STAMP)),$(CURDIR))
+$(shell rm -rf $(BUILD_PRODUCTS) && mkdir -p $(NCGPU_CACHE) && \
+	echo '$(CURDIR)' >$(SOURCE_TREE_STAMP))
+endif
+
 DEPS := $(NCGPU_CACHE)/deps.stamp
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.1.tar.xz
 LINUX_SRC := $(NCGPU_CACHE)/linux-source
@@ -194,9 +206,7 @@ bench-check:
 	@bench/check.sh
 
 clean:
-	rm -rf $(NCGPU_CACHE)/x86_64 $(NCGPU_CACHE)/arm64 $(NCGPU_CACHE)/check \
-		$(NCGPU_CACHE)/uapi $(NCGPU_CACHE)/lint $(NCGPU_CACHE)/x86_64-debug \
-		$(NCGPU_CACHE)/check-debug $(NCGPU_CACHE)/host
+	rm -rf $(BUILD_PRODUCTS)
 
 # Also forgets downloaded kernels, extracted sources and the deps stamp.
 distclean:

@@ -106,16 +106,21 @@ guest_programs() {
 		[ -f "$src" ] && programs="$programs $(basename "$src" .c)"
 	done
 	# shellcheck disable=SC2046,SC2086
-	make --no-print-directory -s -k -j "$(nproc)" -C "$NCGPU_ROOT" \
-		$(printf " $NCGPU_CACHE/$target/bin/%s" $programs) >"$results/cc.log" 2>&1
+	if make --no-print-directory -s -k -j "$(nproc)" -C "$NCGPU_ROOT" \
+		$(printf " $NCGPU_CACHE/$target/bin/%s" $programs) >"$results/cc.log" 2>&1; then
+		all_built=yes
+	else
+		all_built=no
+	fi
 	for name in $programs; do
-		if [ -x "$NCGPU_CACHE/$target/bin/$name" ]; then
+		# After a failure, each program is built alone again, for its own
+		# errors: an old binary may still stand where a prerequisite failed.
+		if [ $all_built = yes ] || make --no-print-directory -s -C "$NCGPU_ROOT" \
+			"$NCGPU_CACHE/$target/bin/$name" >"$results/cc-$name.log" 2>&1; then
 			echo "ok $target: $name builds (-Wall -Wextra -Werror, static)"
 		else
 			echo "not ok $target: $name builds (-Wall -Wextra -Werror, static)"
-			# Alone again, for its own errors without the others' interleaved.
-			make --no-print-directory -s -C "$NCGPU_ROOT" "$NCGPU_CACHE/$target/bin/$name" 2>&1 |
-				sed 's/^/#   /'
+			sed 's/^/#   /' "$results/cc-$name.log"
 		fi
 	done
 }
