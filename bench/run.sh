@@ -71,8 +71,10 @@ guest_table() {
 
 build_guest() {
 	say "[$1] building ncgpu.ko and the ncgpu tool"
-	"$NCGPU_ROOT/scripts/build-module.sh" "$1" >"$WORK/bench-build.log" 2>&1 || true
-	[ -f "$WORK/ncgpu.ko" ] || { cat "$WORK/bench-build.log"; die "[$1] ncgpu.ko does not build"; }
+	# Nothing before may have built this architecture: the folder is ours to make.
+	mkdir -p "$WORK"
+	"$NCGPU_ROOT/scripts/build-module.sh" "$1" >"$WORK/bench-build.log" 2>&1 ||
+		{ cat "$WORK/bench-build.log"; die "[$1] ncgpu.ko does not build"; }
 	make --no-print-directory -s -C "$NCGPU_ROOT" ARCH="$1" tools >>"$WORK/bench-build.log" 2>&1 ||
 		{ cat "$WORK/bench-build.log"; die "[$1] the ncgpu tool does not build"; }
 	"$NCGPU_ROOT/vm/fetch-kernel.sh" "$1"
