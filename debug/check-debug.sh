@@ -5,8 +5,10 @@
 #            cached, rebuilt only when debug/debug.config changes)
 #   module   ncgpu.ko against it, W=1 and sparse, as in make check
 #   kunit    ncgpu_kunit.ko from kernel/tests, W=1 and sparse
+#   planted  ncgpu_planted.ko, which allocates on the way to a fence's signal
 #   suites   every run of vm/suites.conf, then those of debug/suites.conf
-#            (fault injection, KUnit, a last kmemleak scan); any KASAN,
+#            (fault injection, KUnit, a last kmemleak scan, the lockdep
+#            control that must see the planted allocation); any KASAN,
 #            lockdep, DMA-API or kmemleak report fails the run it shows in
 # Prints check lines like make check and ends with "N passed, M failed";
 # full logs in $NCGPU_CACHE/check-debug/. Exits 1 if anything failed.
@@ -73,6 +75,28 @@ kunit_module() {
 	fi
 }
 
+# ncgpu.ko built to allocate on the way to a fence's signal, for the run
+# that shows lockdep catching it (debug/guest/lockdep_control_test).
+planted_module() {
+	tree=$WORK/planted
+	log=$WORK/planted.log
+	say "[debug] building ncgpu_planted.ko (NCGPU_PLANT_SIGNALLING_ALLOC)"
+	rm -rf "$tree" "$WORK/ncgpu_planted.ko"
+	mkdir -p "$tree"
+	cp -R "$WORK/module/." "$tree/"
+	find "$tree" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) \
+		-delete
+	if make -j "$(nproc)" -C "$KDIR" M="$tree/kernel" KCFLAGS=-DNCGPU_PLANT_SIGNALLING_ALLOC \
+		modules >"$log" 2>&1 && [ -f "$tree/kernel/ncgpu.ko" ]; then
+		cp "$tree/kernel/ncgpu.ko" "$WORK/ncgpu_planted.ko"
+		echo "ok debug: ncgpu_planted.ko builds"
+	else
+		echo "not ok debug: ncgpu_planted.ko builds"
+		tail -n 20 "$log" | sed 's/^/#   /'
+		return 1
+	fi
+}
+
 # The same static programs as make check's x86_64 guest.
 programs() {
 	make --no-print-directory -s -C "$NCGPU_ROOT" ARCH=x86_64 guest || return
@@ -109,6 +133,7 @@ if step kernel kernel; then
 	load_target_env x86_64
 	step module "$NCGPU_ROOT/scripts/build-module.sh" x86_64
 	step kunit kunit_module
+	step planted planted_module
 	# build-module.sh leaves a module to test only if it built without warnings.
 	[ -f "$WORK/ncgpu.ko" ] && step programs programs && step suites suites
 fi

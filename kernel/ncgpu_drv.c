@@ -31,13 +31,15 @@
 
 #define DRIVER_NAME	"ncgpu"
 #define DRIVER_DESC	"Virtual GPU with non-coherent memory"
-#define DRIVER_DATE	"20261122"
+#define DRIVER_DATE	"20261207"
 #define DRIVER_MAJOR	1
 #define DRIVER_MINOR	0
 
 #define NCGPU_GRANULE_MIN	16
 #define NCGPU_GRANULE_MAX	4096
 #define NCGPU_EVICT_CHAOS_MAX	1000
+#define NCGPU_JOB_TIMEOUT_MAX_MS	600000
+#define NCGPU_MAX_QUEUED_JOBS_MAX	65536
 
 static char *coherency = "none";
 module_param(coherency, charp, 0444);
@@ -50,6 +52,14 @@ MODULE_PARM_DESC(sync_granule, "Cache line of the emulated CPU cache: power of t
 static unsigned int evict_chaos;
 module_param(evict_chaos, uint, 0444);
 MODULE_PARM_DESC(evict_chaos, "Per mille chance of a spontaneous dirty-line write-back at each job completion, 0..1000 (default 0)");
+
+static unsigned int job_timeout_ms = 10000;
+module_param(job_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(job_timeout_ms, "A job running longer is stopped, its fence signals -ETIMEDOUT: 1..600000 ms (default 10000)");
+
+static unsigned int max_queued_jobs = 256;
+module_param(max_queued_jobs, uint, 0444);
+MODULE_PARM_DESC(max_queued_jobs, "Jobs one DRM file may have submitted and not finished; SUBMIT waits beyond: 1..65536 (default 256)");
 
 static struct ncgpu_device *ncgpu_the_device;
 
@@ -81,7 +91,7 @@ int ncgpu_obj_array_copy(const struct drm_ncgpu_obj_array *array, u32 max_count,
 	if (array->stride < min_stride || array->count > max_count)
 		return -EINVAL;
 
-	buf = kvmalloc_array(array->count, elem_size, GFP_KERNEL);
+	buf = kvmalloc_array(array->count, elem_size, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
 
@@ -160,6 +170,8 @@ static const struct drm_driver ncgpu_drm_driver = {
 	.ioctls				= ncgpu_ioctls,
 	.num_ioctls			= ARRAY_SIZE(ncgpu_ioctls),
 	.fops				= &ncgpu_fops,
+	.open				= ncgpu_engine_open,
+	.postclose			= ncgpu_engine_postclose,
 	.gem_create_object		= ncgpu_gem_create_object,
 	.prime_handle_to_fd		= drm_gem_prime_handle_to_fd,
 	.prime_fd_to_handle		= drm_gem_prime_fd_to_handle,
@@ -193,6 +205,16 @@ static int ncgpu_parse_params(struct ncgpu_device *ndev)
 		       evict_chaos, NCGPU_EVICT_CHAOS_MAX);
 		return -EINVAL;
 	}
+	if (!job_timeout_ms || job_timeout_ms > NCGPU_JOB_TIMEOUT_MAX_MS) {
+		pr_err("ncgpu: job_timeout_ms=%u is invalid: use 1..%u\n",
+		       job_timeout_ms, NCGPU_JOB_TIMEOUT_MAX_MS);
+		return -EINVAL;
+	}
+	if (!max_queued_jobs || max_queued_jobs > NCGPU_MAX_QUEUED_JOBS_MAX) {
+		pr_err("ncgpu: max_queued_jobs=%u is invalid: use 1..%u\n",
+		       max_queued_jobs, NCGPU_MAX_QUEUED_JOBS_MAX);
+		return -EINVAL;
+	}
 	ndev->sync_granule = sync_granule;
 	ndev->evict_chaos = evict_chaos;
 	return 0;
@@ -221,7 +243,7 @@ static int ncgpu_device_init(struct ncgpu_device *ndev)
 		return ret;
 	mutex_init(&ndev->cached_bos_lock);
 	INIT_LIST_HEAD(&ndev->cached_bos);
-	return ncgpu_engine_init(ndev);
+	return ncgpu_engine_init(ndev, job_timeout_ms, max_queued_jobs);
 }
 
 static int __init ncgpu_init(void)
@@ -277,7 +299,6 @@ static void __exit ncgpu_exit(void)
 	struct platform_device *pdev = ncgpu_the_device->pdev;
 
 	drm_dev_unregister(&ncgpu_the_device->drm);
-	/* Jobs still queued hold BO references: let them finish first. */
 	ncgpu_engine_fini(ncgpu_the_device);
 	devres_release_group(&pdev->dev, NULL);
 	platform_device_unregister(pdev);

@@ -14,9 +14,9 @@
 #include <drm/drm_device.h>
 
 #include "ncgpu_drm.h"
+#include "ncgpu_engine.h"
 
 struct platform_device;
-struct workqueue_struct;
 
 /** NCGPU_MAX_SYNC_OPS - Largest BO_SYNC count accepted. */
 #define NCGPU_MAX_SYNC_OPS	16384
@@ -24,29 +24,6 @@ struct workqueue_struct;
 #define NCGPU_MAX_CMDS		4096
 /** NCGPU_MAX_BO_SIZE - Largest BO_CREATE size accepted. */
 #define NCGPU_MAX_BO_SIZE	(512ull * SZ_1M)
-
-/**
- * struct ncgpu_engine - The virtual GPU's job queue.
- */
-struct ncgpu_engine {
-	/**
-	 * @queue: Ordered workqueue: one job at a time, in submission order,
-	 * so a job waiting for its input fence holds back every later job.
-	 */
-	struct workqueue_struct *queue;
-
-	/** @fence_context: dma_fence context of the queue. */
-	u64 fence_context;
-
-	/**
-	 * @seqno_lock: Serialises submissions, so that seqnos, fences in
-	 * reservation objects and the queue share one order.
-	 */
-	struct mutex seqno_lock;
-
-	/** @seqno: Seqno of the last job queued; protected by @seqno_lock. */
-	u64 seqno;
-};
 
 /**
  * struct ncgpu_device - The virtual GPU.

@@ -15,6 +15,7 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
+#include "ncgpu_job_test.h"
 #include "ncgpu_test.h"
 
 #define BAD_HANDLE 0x7fffffffu
@@ -23,23 +24,6 @@
 #define FILL_VALUE 0x8877665544332211ull
 #define MSEC NCGPU_TEST_NSEC_PER_MSEC
 #define SEC NCGPU_TEST_NSEC_PER_SEC
-
-/* vgem's uAPI (include/uapi/drm/vgem_drm.h), which libdrm-dev does not ship. */
-struct vgem_fence_attach {
-	uint32_t handle;
-	uint32_t flags;
-	uint32_t out_fence;
-	uint32_t pad;
-};
-
-struct vgem_fence_signal {
-	uint32_t fence;
-	uint32_t flags;
-};
-
-#define VGEM_FENCE_WRITE 0x1
-#define VGEM_IOCTL_FENCE_ATTACH DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
-#define VGEM_IOCTL_FENCE_SIGNAL DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
 
 /* A command followed by the tail bytes a newer userspace could append. */
 struct padded_cmd {
@@ -81,77 +65,12 @@ static int submit_one(int fd, struct drm_ncgpu_cmd cmd)
 	return ncgpu_submit_cmds(fd, &cmd, 1, 0, 0);
 }
 
-static bool bytes_equal(const uint8_t *p, uint8_t value, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != value)
-			return false;
-	return true;
-}
-
-static bool is_filled(const uint8_t *p, uint64_t value, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != ncgpu_fill_byte(value, i))
-			return false;
-	return true;
-}
-
 /* Lets any job that was wrongly queued finish, then tells whether @bo is still zero. */
 static bool bo_untouched(int fd, const struct ncgpu_mapped_bo *bo)
 {
-	return !ncgpu_bo_wait(fd, bo->handle, 2 * SEC) && bytes_equal(bo->map, 0, bo->size);
+	return !ncgpu_bo_wait(fd, bo->handle, 2 * SEC) && ncgpu_bytes_equal(bo->map, 0, bo->size);
 }
 
-/*
- * A fence that only the test signals: vgem attaches it to one of its BOs,
- * it is exported as a sync_file and imported into the ncgpu syncobj @syncobj.
- */
-struct external_fence {
-	int card;
-	uint32_t fence;
-	uint32_t syncobj;
-};
-
-static int external_fence_create(int fd, struct external_fence *ef)
-{
-	struct vgem_fence_attach attach = { .flags = VGEM_FENCE_WRITE };
-	struct dma_buf_export_sync_file sync_file = { .flags = DMA_BUF_SYNC_WRITE, .fd = -1 };
-	struct drm_syncobj_handle import = {
-		.flags = DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE,
-	};
-	int dmabuf, ret;
-
-	ef->card = ncgpu_open_primary_driver("vgem");
-	if (ef->card < 0)
-		return ef->card;
-	ret = ncgpu_dumb_create(ef->card, 4096, &attach.handle);
-	if (!ret)
-		ret = ncgpu_prime_export(ef->card, attach.handle, &dmabuf);
-	if (!ret)
-		ret = ncgpu_ioctl(ef->card, VGEM_IOCTL_FENCE_ATTACH, &attach);
-	if (!ret)
-		ret = ncgpu_ioctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &sync_file);
-	if (!ret)
-		ret = ncgpu_syncobj_create(fd, &ef->syncobj);
-	import.handle = ef->syncobj;
-	import.fd = sync_file.fd;
-	if (!ret)
-		ret = ncgpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &import);
-	ef->fence = attach.out_fence;
-	return ret;
-}
-
-static int external_fence_signal(struct external_fence *ef)
-{
-	struct vgem_fence_signal s = { .fence = ef->fence };
-
-	return ncgpu_ioctl(ef->card, VGEM_IOCTL_FENCE_SIGNAL, &s);
-}
 
 TEST_F(submit, empty_job_signals_out_syncobj)
 {
@@ -272,7 +191,17 @@ TEST_F(submit, copy_adjacent_ranges_in_one_bo_works)
 		self->x.map[i] = (uint8_t)(i * 7 + 1);
 	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->x.handle, 64, self->x.handle, 0, 64));
 	ASSERT_EQ(0, memcmp(self->x.map, self->x.map + 64, 64));
-	ASSERT_TRUE(bytes_equal(self->x.map + 128, 0, BO_SIZE - 128));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->x.map + 128, 0, BO_SIZE - 128));
+}
+
+TEST_F(submit, copy_with_value_is_einval)
+{
+	struct drm_ncgpu_cmd cmd = ncgpu_cmd_copy(self->x.handle, 0, self->y.handle, 0, 64);
+
+	memset(self->y.map, 0x11, 64);
+	cmd.value = 1;
+	ASSERT_EQ(-EINVAL, submit_one(self->fd, cmd));
+	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
 }
 
 TEST_F(submit, fill_with_src_handle_is_einval)
@@ -418,7 +347,7 @@ TEST_F(submit, stride_above_cmd_size_with_zero_tail_is_ok)
 	ASSERT_EQ(0, submit_array(self->fd, sizeof(cmds[0]), 2, cmds));
 	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->y.handle, 10 * SEC));
 	/* The second command was read at the caller's stride. */
-	ASSERT_TRUE(is_filled(self->y.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(self->y.map, FILL_VALUE, BO_SIZE));
 }
 
 TEST_F(submit, stride_above_cmd_size_with_nonzero_tail_is_e2big)
@@ -478,8 +407,8 @@ TEST_F(submit, bad_range_in_second_cmd_leaves_first_unexecuted)
 /* FILL at @offset: bytes before and after the range keep the 0xee background. */
 static bool fill_matches(const uint8_t *p, size_t bo_size, size_t offset, size_t size)
 {
-	return bytes_equal(p, 0xee, offset) && is_filled(p + offset, FILL_VALUE, size) &&
-	       bytes_equal(p + offset + size, 0xee, bo_size - offset - size);
+	return ncgpu_bytes_equal(p, 0xee, offset) && ncgpu_is_filled(p + offset, FILL_VALUE, size) &&
+	       ncgpu_bytes_equal(p + offset + size, 0xee, bo_size - offset - size);
 }
 
 TEST_F(submit, fill_pattern_starts_at_dst_offset_for_odd_ranges)
@@ -503,9 +432,9 @@ TEST_F(submit, copy_moves_bytes_between_bos)
 		self->x.map[i] = (uint8_t)(i * 131 + (i >> 8));
 	memset(self->y.map, 0xee, BO_SIZE);
 	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->y.handle, 77, self->x.handle, 5, 5001));
-	ASSERT_TRUE(bytes_equal(self->y.map, 0xee, 77));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->y.map, 0xee, 77));
 	ASSERT_EQ(0, memcmp(self->y.map + 77, self->x.map + 5, 5001));
-	ASSERT_TRUE(bytes_equal(self->y.map + 77 + 5001, 0xee, BO_SIZE - 77 - 5001));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->y.map + 77 + 5001, 0xee, BO_SIZE - 77 - 5001));
 }
 
 TEST_F(submit, copy_through_no_mmap_bo)
@@ -534,7 +463,7 @@ TEST_F(submit, size_0_cmds_change_nothing)
 
 	memset(self->x.map, 0xee, BO_SIZE);
 	ASSERT_EQ(0, ncgpu_submit_wait(self->fd, cmds, 4));
-	ASSERT_TRUE(bytes_equal(self->x.map, 0xee, BO_SIZE));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->x.map, 0xee, BO_SIZE));
 }
 
 TEST_F(submit, later_job_runs_after_earlier_stalled_job)
@@ -547,7 +476,7 @@ TEST_F(submit, later_job_runs_after_earlier_stalled_job)
 
 	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job1, 2, 0, 0));
 	ASSERT_EQ(0, ncgpu_submit_wait(self->fd, &job2, 1));
-	ASSERT_TRUE(is_filled(self->y.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(self->y.map, FILL_VALUE, BO_SIZE));
 }
 
 TEST_F(submit, job_waits_for_in_syncobj_of_stalled_job)
@@ -564,14 +493,14 @@ TEST_F(submit, job_waits_for_in_syncobj_of_stalled_job)
 	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job1, 2, 0, done1));
 	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, &job2, 1, done1, done2));
 	ASSERT_EQ(0, ncgpu_syncobj_wait_for(self->fd, done2, 10 * SEC));
-	ASSERT_TRUE(is_filled(self->y.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(self->y.map, FILL_VALUE, BO_SIZE));
 }
 
 TEST_F(submit, job_waits_for_external_in_fence)
 {
 	struct drm_ncgpu_cmd cmd = ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE);
-	struct external_fence ef;
-	int ret = external_fence_create(self->fd, &ef);
+	struct ncgpu_external_fence ef;
+	int ret = ncgpu_external_fence_create(self->fd, &ef);
 
 	if (ret == -ENODEV)
 		SKIP(return, "vgem not loaded");
@@ -579,18 +508,18 @@ TEST_F(submit, job_waits_for_external_in_fence)
 	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, &cmd, 1, ef.syncobj, 0));
 	usleep(200000);
 	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
-	ASSERT_TRUE(bytes_equal(self->x.map, 0, BO_SIZE));
-	ASSERT_EQ(0, external_fence_signal(&ef));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->x.map, 0, BO_SIZE));
+	ASSERT_EQ(0, ncgpu_external_fence_signal(&ef));
 	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 5 * SEC));
-	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
 }
 
 TEST_F(submit, later_job_waits_for_earlier_job_blocked_on_fence)
 {
 	struct drm_ncgpu_cmd job1 = ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE);
 	struct drm_ncgpu_cmd job2 = ncgpu_cmd_fill(self->y.handle, 0, BO_SIZE, FILL_VALUE);
-	struct external_fence ef;
-	int ret = external_fence_create(self->fd, &ef);
+	struct ncgpu_external_fence ef;
+	int ret = ncgpu_external_fence_create(self->fd, &ef);
 
 	if (ret == -ENODEV)
 		SKIP(return, "vgem not loaded");
@@ -599,11 +528,11 @@ TEST_F(submit, later_job_waits_for_earlier_job_blocked_on_fence)
 	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, &job2, 1, 0, 0));
 	usleep(200000);
 	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->y.handle, 0));
-	ASSERT_TRUE(bytes_equal(self->y.map, 0, BO_SIZE));
-	ASSERT_EQ(0, external_fence_signal(&ef));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->y.map, 0, BO_SIZE));
+	ASSERT_EQ(0, ncgpu_external_fence_signal(&ef));
 	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->y.handle, 5 * SEC));
-	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
-	ASSERT_TRUE(is_filled(self->y.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(self->y.map, FILL_VALUE, BO_SIZE));
 }
 
 TEST_F(submit, returns_before_job_completes)
@@ -617,10 +546,10 @@ TEST_F(submit, returns_before_job_completes)
 	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job, 2, 0, 0));
 	elapsed_ms = (ncgpu_now_ns() - start) / MSEC;
 	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
-	ASSERT_TRUE(bytes_equal(self->x.map, 0, BO_SIZE));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->x.map, 0, BO_SIZE));
 	EXPECT_GT(250, elapsed_ms) TH_LOG("SUBMIT took %lld ms", (long long)elapsed_ms);
 	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 5 * SEC));
-	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
 }
 
 TEST_F(submit, out_syncobj_signals_when_job_completes)
@@ -635,7 +564,7 @@ TEST_F(submit, out_syncobj_signals_when_job_completes)
 	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job, 2, 0, done));
 	ASSERT_EQ(-ETIME, ncgpu_syncobj_wait_for(self->fd, done, 0));
 	ASSERT_EQ(0, ncgpu_syncobj_wait_for(self->fd, done, 10 * SEC));
-	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
 }
 
 TEST_F(submit, job_fence_is_in_dst_and_src_reservations)
@@ -654,7 +583,7 @@ TEST_F(submit, job_fence_is_in_dst_and_src_reservations)
 	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, bystander, 0));
 	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 5 * SEC));
 	/* The source's fence is the whole job's: the copy is done too. */
-	ASSERT_TRUE(bytes_equal(self->y.map, 0x3c, BO_SIZE));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->y.map, 0x3c, BO_SIZE));
 	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->y.handle, 0));
 }
 
@@ -722,14 +651,14 @@ TEST_F(bo_wait, timeout_passing_is_etimedout)
 	elapsed_ms = (ncgpu_now_ns() - start) / MSEC;
 	/* Jiffy rounding may shorten the wait a little, but it did wait. */
 	EXPECT_LE(40, elapsed_ms);
-	ASSERT_TRUE(bytes_equal(self->x.map, 0, BO_SIZE));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->x.map, 0, BO_SIZE));
 }
 
 TEST_F(bo_wait, waits_until_job_completes)
 {
 	ASSERT_EQ(0, submit_stalled_fill(self, 300000));
 	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 10 * SEC));
-	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
 	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 0));
 }
 

@@ -346,7 +346,8 @@ struct drm_ncgpu_bo_sync {
 enum drm_ncgpu_cmd_op {
 	/**
 	 * @DRM_NCGPU_CMD_COPY: Copy @size bytes from the source range to the
-	 * destination range. Overlapping ranges in one BO: -EINVAL.
+	 * destination range. Overlapping ranges in one BO: -EINVAL. value
+	 * MBZ.
 	 */
 	DRM_NCGPU_CMD_COPY = 0,
 
@@ -393,17 +394,46 @@ struct drm_ncgpu_cmd {
 	/** @size: Bytes to copy or fill; 0 is a valid no-op. */
 	__u64 size;
 
-	/** @value: Fill pattern (FILL) or duration in microseconds (STALL). */
+	/** @value: Fill pattern (FILL) or duration in microseconds (STALL); MBZ for COPY. */
 	__u64 value;
 };
 
 /**
  * struct drm_ncgpu_submit - Arguments of %DRM_IOCTL_NCGPU_SUBMIT.
  *
- * The job is validated completely before anything runs. SUBMIT returns
- * without waiting for the job. Jobs run on one device queue in strict
- * submission order. Every BO the job touches gets the job's fence in its
- * reservation object: write usage for destinations, read usage for sources.
+ * The job is validated completely before anything runs, in this order:
+ * @flags and @pad (-EINVAL); the @cmds array (see &struct
+ * drm_ncgpu_obj_array; a count above max_cmds is -EINVAL); each command's
+ * op, flags and MBZ fields (-EINVAL); its BO handles (-ENOENT); its ranges,
+ * and COPY's overlap within one BO (-EINVAL); @in_syncobj and @out_syncobj
+ * (-ENOENT), and an @in_syncobj that holds no fence (-EINVAL). A SUBMIT that
+ * fails has run nothing and changed no syncobj or reservation object.
+ *
+ * SUBMIT returns without waiting for the job; once the file has
+ * max_queued_jobs jobs submitted and not finished (a module parameter,
+ * default 256), it first waits interruptibly for one to finish, as for room
+ * in a ring. The memory a job holds is charged to the submitter's memory
+ * cgroup (-ENOMEM at its limit).
+ *
+ * Order: the jobs of one DRM file run in submission order, each after the
+ * previous one has finished, even when that one waits for a fence. Jobs of
+ * different files are picked fairly, each once its fences have signalled: a
+ * file whose job waits holds up no other file. A job runs after the fence of
+ * @in_syncobj and the fences already in its BOs' reservation objects (a
+ * destination after every earlier reader and writer, a source after every
+ * earlier writer). A BO named through two handles is one BO of the job.
+ *
+ * Every BO the job touches gets the job's fence in its reservation object:
+ * write usage for destinations, read usage for sources.
+ *
+ * Timeout: a job running longer than job_timeout_ms (a module parameter,
+ * default 10000) is stopped; its fence signals with -ETIMEDOUT, its commands'
+ * effects may be partial, and the next job runs.
+ *
+ * Closing: a live process's last close() of the file waits, killably, until
+ * the file's jobs have finished. An exiting process's jobs get about a
+ * second; those not started by then are cancelled: their fences signal with
+ * -ESRCH and their commands have no effect.
  */
 struct drm_ncgpu_submit {
 	/**
