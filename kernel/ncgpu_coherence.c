@@ -83,7 +83,7 @@ static struct ncgpu_device_view *ncgpu_view_alloc(struct ncgpu_bo *bo)
 	struct ncgpu_device_view *view;
 	int ret;
 
-	view = kvzalloc(struct_size(view, pages, npages), GFP_KERNEL_ACCOUNT);
+	view = kvzalloc(struct_size(view, pages, npages), NCGPU_USER_GFP);
 	if (!view)
 		return ERR_PTR(-ENOMEM);
 	view->npages = npages;
@@ -213,7 +213,7 @@ static int ncgpu_view_page_populate(struct ncgpu_bo *bo, pgoff_t index)
 		return 0;
 
 	spare = (struct ncgpu_view_page) { };
-	ret = ncgpu_view_page_populate_locked(ndev, &spare, GFP_KERNEL_ACCOUNT);
+	ret = ncgpu_view_page_populate_locked(ndev, &spare, NCGPU_USER_GFP);
 	if (!ret) {
 		mutex_lock(&bo->view_lock);
 		if (!vp->synced)

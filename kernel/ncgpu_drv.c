@@ -91,7 +91,7 @@ int ncgpu_obj_array_copy(const struct drm_ncgpu_obj_array *array, u32 max_count,
 	if (array->stride < min_stride || array->count > max_count)
 		return -EINVAL;
 
-	buf = kvmalloc_array(array->count, elem_size, GFP_KERNEL_ACCOUNT);
+	buf = kvmalloc_array(array->count, elem_size, NCGPU_USER_GFP);
 	if (!buf)
 		return -ENOMEM;
 

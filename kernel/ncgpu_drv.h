@@ -5,6 +5,7 @@
 #ifndef __NCGPU_DRV_H__
 #define __NCGPU_DRV_H__
 
+#include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/sizes.h>
@@ -22,6 +23,15 @@ struct platform_device;
 #define NCGPU_MAX_SYNC_OPS	16384
 /** NCGPU_MAX_CMDS - Largest SUBMIT count accepted. */
 #define NCGPU_MAX_CMDS		4096
+/**
+ * NCGPU_USER_GFP - Allocation flags for memory a user's call makes ncgpu hold.
+ *
+ * Charged to the caller's memory cgroup. At the cgroup's limit the call
+ * fails with -ENOMEM instead of invoking the OOM killer, and quietly: a user
+ * can cause it at will.
+ */
+#define NCGPU_USER_GFP		(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 /** NCGPU_MAX_BO_SIZE - Largest BO_CREATE size accepted. */
 #define NCGPU_MAX_BO_SIZE	(512ull * SZ_1M)
 

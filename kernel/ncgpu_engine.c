@@ -110,7 +110,7 @@ struct dma_fence *ncgpu_hw_fence_alloc(void)
 
 	/* base comes first: dma_fence_free() frees the whole ncgpu_fence. */
 	BUILD_BUG_ON(offsetof(struct ncgpu_fence, base));
-	fence = kzalloc(sizeof(*fence), GFP_KERNEL_ACCOUNT);
+	fence = kzalloc(sizeof(*fence), NCGPU_USER_GFP);
 	if (!fence)
 		return NULL;
 	spin_lock_init(&fence->lock);
@@ -374,7 +374,7 @@ int ncgpu_engine_open(struct drm_device *drm, struct drm_file *file)
 	struct ncgpu_file *nfile;
 	int ret;
 
-	nfile = kzalloc(sizeof(*nfile), GFP_KERNEL_ACCOUNT);
+	nfile = kzalloc(sizeof(*nfile), NCGPU_USER_GFP);
 	if (!nfile)
 		return -ENOMEM;
 	kref_init(&nfile->refcount);

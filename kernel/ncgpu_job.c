@@ -72,7 +72,7 @@ static int ncgpu_job_add_handle(struct ncgpu_job *job, struct drm_file *file,
 		if (!obj)
 			return -ENOENT;
 		index = job->bo_count;
-		ret = xa_err(xa_store(indices, handle, xa_mk_value(index), GFP_KERNEL_ACCOUNT));
+		ret = xa_err(xa_store(indices, handle, xa_mk_value(index), NCGPU_USER_GFP));
 		if (ret) {
 			drm_gem_object_put(obj);
 			return ret;
@@ -148,7 +148,7 @@ static int ncgpu_job_merge_aliases(struct ncgpu_job *job)
 
 	if (n < 2)
 		return 0;
-	order = kvmalloc_array(n, 2 * sizeof(*order), GFP_KERNEL_ACCOUNT);
+	order = kvmalloc_array(n, 2 * sizeof(*order), NCGPU_USER_GFP);
 	if (!order)
 		return -ENOMEM;
 	remap = order + n;
@@ -235,7 +235,7 @@ static int ncgpu_job_parse_cmds(struct ncgpu_job *job, struct drm_file *file,
 
 static struct ncgpu_job *ncgpu_job_alloc(struct ncgpu_device *ndev, u32 cmd_count)
 {
-	struct ncgpu_job *job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
+	struct ncgpu_job *job = kzalloc(sizeof(*job), NCGPU_USER_GFP);
 
 	if (!job)
 		return NULL;
@@ -247,9 +247,9 @@ static struct ncgpu_job *ncgpu_job_alloc(struct ncgpu_device *ndev, u32 cmd_coun
 	if (!cmd_count)
 		return job;
 
-	job->cmds = kvcalloc(cmd_count, sizeof(*job->cmds), GFP_KERNEL_ACCOUNT);
-	job->objs = kvcalloc(2 * cmd_count, sizeof(*job->objs), GFP_KERNEL_ACCOUNT);
-	job->bos = kvcalloc(2 * cmd_count, sizeof(*job->bos), GFP_KERNEL_ACCOUNT);
+	job->cmds = kvcalloc(cmd_count, sizeof(*job->cmds), NCGPU_USER_GFP);
+	job->objs = kvcalloc(2 * cmd_count, sizeof(*job->objs), NCGPU_USER_GFP);
+	job->bos = kvcalloc(2 * cmd_count, sizeof(*job->bos), NCGPU_USER_GFP);
 	if (!job->cmds || !job->objs || !job->bos) {
 		ncgpu_job_release(job);
 		return NULL;
@@ -322,7 +322,7 @@ static int ncgpu_job_prepare(struct ncgpu_job *job)
 	ret = ncgpu_job_reserve_views(job);
 	if (ret)
 		return ret;
-	job->bounce = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+	job->bounce = kmalloc(PAGE_SIZE, NCGPU_USER_GFP);
 	job->hw_fence = ncgpu_hw_fence_alloc();
 	return job->bounce && job->hw_fence ? 0 : -ENOMEM;
 }
@@ -349,18 +349,26 @@ static int ncgpu_job_add_implicit_deps(struct ncgpu_job *job)
 	return 0;
 }
 
-/* Publishes the armed job: nothing here may fail, allocate or wait. */
-static void ncgpu_job_publish(struct ncgpu_job *job, struct drm_syncobj *out_syncobj)
+/*
+ * Arms the job and publishes its fence: nothing here may fail, allocate or
+ * wait. The job goes to the scheduler last, as it may run and be freed at
+ * once.
+ */
+static void ncgpu_job_arm_and_push(struct ncgpu_job *job, struct ww_acquire_ctx *ctx,
+				   struct drm_syncobj *out_syncobj)
 {
-	struct dma_fence *fence = &job->base.s_fence->finished;
 	bool cookie = dma_fence_begin_signalling();
 	enum dma_resv_usage usage;
+	struct dma_fence *fence;
 	u32 i;
 
+	drm_sched_job_arm(&job->base);
+	fence = &job->base.s_fence->finished;
 	for (i = 0; i < job->bo_count; i++) {
 		usage = job->bos[i].written ? DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ;
 		dma_resv_add_fence(job->objs[i]->resv, fence, usage);
 	}
+	drm_gem_unlock_reservations(job->objs, job->bo_count, ctx);
 	if (out_syncobj)
 		drm_syncobj_replace_fence(out_syncobj, fence);
 	drm_sched_entity_push_job(&job->base);
@@ -395,9 +403,7 @@ static int ncgpu_job_queue(struct ncgpu_job *job, struct ncgpu_file *nfile,
 	if (ret)
 		goto err_unlock;
 
-	drm_sched_job_arm(&job->base);
-	ncgpu_job_publish(job, out_syncobj);
-	drm_gem_unlock_reservations(job->objs, job->bo_count, &ctx);
+	ncgpu_job_arm_and_push(job, &ctx, out_syncobj);
 	return 0;
 
 err_unlock:

@@ -69,7 +69,8 @@ load_target_env() {
 		BUSYBOX=$KROOT/bin/busybox
 	fi
 	WORK=$NCGPU_CACHE/$1
-	SUITES=$NCGPU_ROOT/vm/suites.conf
+	# NCGPU_SUITES: other suites.conf files, such as a shorter one while debugging.
+	SUITES=${NCGPU_SUITES:-$NCGPU_ROOT/vm/suites.conf}
 	INITRAMFS_EXTRAS=
 	if [ "${NCGPU_KERNEL:-}" = debug ]; then
 		. "$NCGPU_ROOT/debug/env.sh"
