@@ -60,6 +60,12 @@ struct ncgpu_device {
 	 */
 	u64 zero_line_hash;
 
+	/**
+	 * @line_snapshot: Per CPU, one sync_granule of memory where the
+	 * coherence model reads a line once before syncing it.
+	 */
+	u64 __percpu *line_snapshot;
+
 	/** @engine: The job queue. */
 	struct ncgpu_engine engine;
 
