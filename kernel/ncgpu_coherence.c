@@ -12,12 +12,12 @@
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
-#include <linux/xxhash.h>
 
 #include <drm/drm_print.h>
 
 #include "ncgpu_coherence.h"
 #include "ncgpu_gem.h"
+#include "ncgpu_line.h"
 
 /**
  * DOC: The coherence model
@@ -32,8 +32,9 @@
  *   line keeps a 64-bit hash of its last synced content.
  * - FLUSH writes the dirty lines of the range, whole, to the device view.
  * - FLUSH_AND_INVALIDATE flushes, then reloads the CPU view of those lines
- *   from the device view, in one step per line: a CPU store that lands
- *   meanwhile is kept, and leaves its line dirty (see ncgpu_line_sync()).
+ *   from the device view, in one step per line as far as the CPU can tell:
+ *   a CPU store that lands meanwhile is kept and leaves its line dirty
+ *   (ncgpu_line_clean(), ncgpu_line_reload()).
  * - With evict_chaos, dirty lines are written back spontaneously at job
  *   completion, as real caches evict them.
  *
@@ -41,13 +42,16 @@
  * &struct ncgpu_view_page, one per page that a flush wrote a dirty line to or
  * that a job writes (SUBMIT reserves those before the job is armed); an
  * absent page reads as zeros on the device and counts as synced as zeros.
- * The model pins no CPU page: it finds the CPU view in the BO's page cache
- * when it needs it, and a page the CPU never touched is a hole there, which
- * reads as zeros too. So a sync where both views are zero allocates nothing,
- * and attaching the model costs nothing but a list entry. A CPU mapping still
- * pins every page of the BO, as the shmem helper does. A page in full use
- * costs PAGE_SIZE + 8 * PAGE_SIZE / sync_granule + 16 bytes, plus its xarray
- * slot: 1.13 times the BO's size at the default granule of 64 bytes.
+ * Attaching the model pins no CPU page. It finds the CPU view in the BO's
+ * page cache when it needs it, and a page the CPU never touched is a hole
+ * there, which reads as zeros too. So a sync where both views are zero
+ * allocates nothing, and attaching the model costs nothing but a list entry.
+ * A page with a device view keeps a reference to its CPU page once a sync
+ * has found it, which a CPU write made exist: later syncs need no lookup. A
+ * CPU mapping pins every page of the BO, as the shmem helper does. A page in
+ * full use costs PAGE_SIZE + 8 * PAGE_SIZE / sync_granule + 32 bytes, plus
+ * its xarray slot: 1.135 times the BO's size at the default granule of 64
+ * bytes.
  *
  * The engine reads and writes the device view, and evicts lines, on the way
  * to a job fence's signal (ncgpu_coherence_read(), ncgpu_coherence_write(),
@@ -63,8 +67,18 @@
  * freed: a pointer found in &ncgpu_bo.view_pages stays valid meanwhile.
  */
 struct ncgpu_view_page {
+	/** @index: The page's index in the BO. */
+	pgoff_t index;
+
 	/** @dev: Device view of the page. */
 	struct page *dev;
+
+	/**
+	 * @cpu: The CPU view of the page, held once a sync has found it in
+	 * the page cache, so that later syncs need no lookup; NULL until
+	 * then. Set once, under &ncgpu_bo.view_lock.
+	 */
+	struct page *cpu;
 
 	/**
 	 * @synced: Per line, the hash of its last synced content XORed with
@@ -83,11 +97,6 @@ static unsigned int ncgpu_words_per_line(struct ncgpu_device *ndev)
 	return ndev->sync_granule / sizeof(u64);
 }
 
-static u64 ncgpu_line_hash(struct ncgpu_device *ndev, const void *line)
-{
-	return xxh64(line, ndev->sync_granule, 0) ^ ndev->zero_line_hash;
-}
-
 /**
  * ncgpu_coherence_init() - Prepare the coherence model of a device.
  * @ndev: The device, its sync_granule set.
@@ -100,7 +109,7 @@ int ncgpu_coherence_init(struct ncgpu_device *ndev)
 
 	if (!zeros)
 		return -ENOMEM;
-	ndev->zero_line_hash = xxh64(zeros, ndev->sync_granule, 0);
+	ndev->zero_line_hash = ncgpu_line_hash_words(zeros, ncgpu_words_per_line(ndev));
 	kfree(zeros);
 
 	ndev->line_snapshot = __devm_alloc_percpu(ndev->drm.dev, ndev->sync_granule,
@@ -112,6 +121,8 @@ static void ncgpu_view_page_free(struct ncgpu_view_page *vp)
 {
 	if (vp->dev)
 		__free_page(vp->dev);
+	if (vp->cpu)
+		put_page(vp->cpu);
 	kfree(vp->synced);
 	kfree(vp);
 }
@@ -132,6 +143,22 @@ static struct ncgpu_view_page *ncgpu_view_page_alloc(struct ncgpu_device *ndev, 
 }
 
 /*
+ * The device view of page @index, or NULL. Syncs come in runs on one page
+ * (a batch walking a buffer), so the page found last is tried first.
+ */
+static struct ncgpu_view_page *ncgpu_view_page_find(struct ncgpu_bo *bo, pgoff_t index)
+{
+	struct ncgpu_view_page *vp = READ_ONCE(bo->view_hint);
+
+	if (vp && vp->index == index)
+		return vp;
+	vp = xa_load(&bo->view_pages, index);
+	if (vp)
+		WRITE_ONCE(bo->view_hint, vp);
+	return vp;
+}
+
+/*
  * Gives page @index of the device view its memory, unless it has some. A new
  * page holds zeros and its lines count as synced as zeros, which is what an
  * absent page means, so it is published without view_lock: @gfp may then
@@ -148,6 +175,7 @@ static struct ncgpu_view_page *ncgpu_view_page_install(struct ncgpu_bo *bo, pgof
 	vp = ncgpu_view_page_alloc(ncgpu_bo_device(bo), gfp);
 	if (!vp)
 		return ERR_PTR(-ENOMEM);
+	vp->index = index;
 	ret = xa_insert(&bo->view_pages, index, vp, gfp);
 	if (!ret)
 		return vp;
@@ -212,57 +240,6 @@ int ncgpu_coherence_reserve(struct ncgpu_bo *bo, u64 offset, u64 size)
 	return 0;
 }
 
-static u64 ncgpu_synced_hash(const struct ncgpu_view_page *vp, unsigned int line)
-{
-	return vp ? vp->synced[line] : 0;
-}
-
-/*
- * One line, in one step as far as the CPU can tell. The line is read once,
- * word by word, into @snap: a flush hashes and writes back exactly what it
- * read. The invalidation then replaces each word with the device's only if
- * the word still holds what was read (a compare-and-swap): a word the CPU
- * stored to meanwhile keeps the store, as if it had landed after a real
- * clean-and-invalidate, and the line is left dirty. Nothing is ever lost.
- *
- * @cpu and @dev (NULL: zeros) map the line; -EAGAIN: the line is dirty and
- * @vp is NULL, its page has no device memory yet.
- */
-static int ncgpu_line_sync(struct ncgpu_device *ndev, struct ncgpu_view_page *vp,
-			   unsigned int line, u64 *cpu, u64 *dev, u64 *snap,
-			   enum drm_gem_sync_op op)
-{
-	unsigned int i, words = ncgpu_words_per_line(ndev);
-	bool reloaded = false;
-	u64 hash, word;
-
-	for (i = 0; i < words; i++)
-		snap[i] = READ_ONCE(cpu[i]);
-
-	hash = ncgpu_line_hash(ndev, snap);
-	if (hash != ncgpu_synced_hash(vp, line)) {
-		if (!vp)
-			return -EAGAIN;
-		for (i = 0; i < words; i++)
-			dev[i] = snap[i];
-		vp->synced[line] = hash;
-	}
-	if (op != DRM_GEM_SYNC_CLEAN_INVALIDATE)
-		return 0;
-
-	for (i = 0; i < words; i++) {
-		word = dev ? dev[i] : 0;
-		if (word == snap[i])
-			continue;
-		cmpxchg64(&cpu[i], snap[i], word);
-		reloaded = true;
-	}
-	/* The CPU view now matches the device's, but for stores that won. */
-	if (reloaded && vp)
-		vp->synced[line] = ncgpu_line_hash(ndev, dev);
-	return 0;
-}
-
 /*
  * Syncs the lines of [@start, @end) of a page; @cpu maps its CPU view. The
  * snapshot is per CPU: preemption stays off while a line is synced.
@@ -271,15 +248,22 @@ static int ncgpu_sync_lines_locked(struct ncgpu_device *ndev, struct ncgpu_view_
 				   u8 *cpu, unsigned int start, unsigned int end,
 				   enum drm_gem_sync_op op)
 {
+	struct ncgpu_line line = {
+		.words = ncgpu_words_per_line(ndev),
+		.zero_hash = ndev->zero_line_hash,
+	};
 	u8 *dev = vp ? kmap_local_page(vp->dev) : NULL;
 	unsigned int off;
 	int ret = 0;
-	u64 *snap;
 
 	for (off = start; off < end && !ret; off += ndev->sync_granule) {
-		snap = get_cpu_ptr(ndev->line_snapshot);
-		ret = ncgpu_line_sync(ndev, vp, off / ndev->sync_granule, (u64 *)(cpu + off),
-				      dev ? (u64 *)(dev + off) : NULL, snap, op);
+		line.cpu = (u64 *)(cpu + off);
+		line.dev = dev ? (u64 *)(dev + off) : NULL;
+		line.synced = vp ? &vp->synced[off / ndev->sync_granule] : NULL;
+		line.snap = get_cpu_ptr(ndev->line_snapshot);
+		ret = ncgpu_line_clean(&line);
+		if (!ret && op == DRM_GEM_SYNC_CLEAN_INVALIDATE)
+			ncgpu_line_reload(&line);
 		put_cpu_ptr(ndev->line_snapshot);
 	}
 	if (dev)
@@ -305,36 +289,59 @@ static struct page *ncgpu_cpu_page_get(struct ncgpu_bo *bo, pgoff_t index, bool 
 	return shmem_read_mapping_page_gfp(mapping, index, mapping_gfp_mask(mapping));
 }
 
+/*
+ * The CPU view of page @index for a sync, with a reference, or NULL for a
+ * hole; *@found tells whether it was looked up, and so needs to be kept in
+ * @vp or put.
+ */
+static struct page *ncgpu_sync_cpu_page(struct ncgpu_bo *bo, struct ncgpu_view_page *vp,
+					pgoff_t index, bool invalidate, bool *found)
+{
+	struct page *page = vp ? READ_ONCE(vp->cpu) : NULL;
+
+	*found = !page;
+	if (page)
+		return page;
+	/* An invalidation writes the CPU view only where the device's may differ. */
+	return ncgpu_cpu_page_get(bo, index, invalidate && vp);
+}
+
 /* -EAGAIN: page @index needs device memory first. */
 static int ncgpu_sync_page(struct ncgpu_bo *bo, pgoff_t index, unsigned int start,
 			   unsigned int end, enum drm_gem_sync_op op)
 {
 	bool invalidate = op == DRM_GEM_SYNC_CLEAN_INVALIDATE;
-	struct ncgpu_view_page *vp = xa_load(&bo->view_pages, index);
+	struct ncgpu_view_page *vp = ncgpu_view_page_find(bo, index);
 	struct page *page;
+	bool found;
 	u8 *cpu;
 	int ret;
 
-	/* An invalidation writes the CPU view only where the device's may differ. */
-	page = ncgpu_cpu_page_get(bo, index, invalidate && vp);
+	page = ncgpu_sync_cpu_page(bo, vp, index, invalidate, &found);
 	if (IS_ERR(page))
 		return PTR_ERR(page);
-	/* Both views are zeros. */
-	if (!page && !vp)
+	/* Both views are zeros. Taking no lock, a long range needs another resched point. */
+	if (!page && !vp) {
+		cond_resched();
 		return 0;
-
-	cpu = kmap_local_page(page ?: ZERO_PAGE(0));
-	mutex_lock(&bo->view_lock);
-	ret = ncgpu_sync_lines_locked(ncgpu_bo_device(bo), vp, cpu, start, end, op);
-	mutex_unlock(&bo->view_lock);
-	kunmap_local(cpu);
-
-	if (page) {
-		/* Written behind shmem's back: reclaim must swap it out, not drop it. */
-		if (invalidate)
-			set_page_dirty(page);
-		put_page(page);
 	}
+
+	mutex_lock(&bo->view_lock);
+	/* A page with device memory keeps its CPU page: the next sync finds it at once. */
+	if (found && page && vp && !vp->cpu) {
+		WRITE_ONCE(vp->cpu, page);
+		found = false;
+	}
+	cpu = kmap_local_page(page ?: ZERO_PAGE(0));
+	ret = ncgpu_sync_lines_locked(ncgpu_bo_device(bo), vp, cpu, start, end, op);
+	kunmap_local(cpu);
+	mutex_unlock(&bo->view_lock);
+
+	/* Written behind shmem's back: reclaim must swap it out, not drop it. */
+	if (page && invalidate)
+		set_page_dirty(page);
+	if (found && page)
+		put_page(page);
 	return ret;
 }
 

@@ -17,6 +17,7 @@
 
 struct drm_file;
 struct iosys_map;
+struct ncgpu_view_page;
 
 /**
  * struct ncgpu_bo - An ncgpu buffer object.
@@ -46,6 +47,12 @@ struct ncgpu_bo {
 	 * Empty for single-view BOs. Entries stay until the BO is freed.
 	 */
 	struct xarray view_pages;
+
+	/**
+	 * @view_hint: The entry of @view_pages found last, tried first by the
+	 * next sync; read and written without a lock, as entries stay.
+	 */
+	struct ncgpu_view_page *view_hint;
 
 	/**
 	 * @view_attached: The BO is on &ncgpu_device.cached_bos; set once,
