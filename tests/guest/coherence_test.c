@@ -337,6 +337,8 @@ struct store_race {
 	/* The last value stored, and what the word held instead when a store was lost. */
 	uint64_t last;
 	uint64_t seen;
+	/* Seed of the storer's random pauses. */
+	uint64_t seed;
 };
 
 /* Keeps the calling thread on @cpu, if there is one: the race needs two CPUs at once. */
@@ -374,7 +376,7 @@ static bool last_store_is_there(struct store_race *r)
 static void *store_in_a_loop(void *arg)
 {
 	struct store_race *r = arg;
-	uint64_t rng = 1, delay = 64, wait, n;
+	uint64_t rng = r->seed, delay = 64, wait, n;
 	unsigned int syncs = 0, now;
 
 	stay_on_cpu(1);
@@ -406,6 +408,7 @@ TEST_F(coherence, store_racing_flush_and_invalidate_is_never_lost)
 {
 	struct store_race race = {
 		.word = (volatile uint64_t *)granule_at(self, self->wb.map, 1),
+		.seed = ncgpu_test_seed(),
 	};
 	int64_t end = ncgpu_now_ns() + RACE_NS;
 	size_t g = self->granule;
@@ -424,8 +427,9 @@ TEST_F(coherence, store_racing_flush_and_invalidate_is_never_lost)
 	pthread_join(storer, NULL);
 	ASSERT_EQ(0, ret);
 	ASSERT_FALSE(atomic_load(&race.lost))
-		TH_LOG("after %d FLUSH_AND_INVALIDATE calls, store %llu was overwritten with %llu",
-		       i, (unsigned long long)race.last, (unsigned long long)race.seen);
+		TH_LOG("seed %llu: after %d FLUSH_AND_INVALIDATE calls, store %llu was overwritten with %llu",
+		       (unsigned long long)race.seed, i, (unsigned long long)race.last,
+		       (unsigned long long)race.seen);
 	ASSERT_EQ(race.last, *race.word);
 	/* The stores after the last invalidation are dirty: the flush writes them back. */
 	ASSERT_EQ(0, sync_one(self, FLUSH, g, g));
