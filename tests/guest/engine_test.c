@@ -73,6 +73,7 @@ static void queue_and_exit(int dmabuf)
 
 TEST_F(engine, exiting_process_jobs_not_started_are_cancelled)
 {
+	struct dma_buf_export_sync_file fill_fence = { .flags = DMA_BUF_SYNC_WRITE, .fd = -1 };
 	struct pollfd idle = { .events = POLLOUT };
 	int64_t exited, elapsed_ms;
 	int status;
@@ -88,13 +89,17 @@ TEST_F(engine, exiting_process_jobs_not_started_are_cancelled)
 	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
 		TH_LOG("the child could not queue its jobs (status %#x)", status);
 
+	/* The FILL's fence, the only one of the BO: its write fence. */
+	ASSERT_EQ(0, ncgpu_ioctl(idle.fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &fill_fence));
 	/* POLLOUT on a dma-buf: every fence in its reservation object has signalled. */
 	ASSERT_EQ(1, poll(&idle, 1, 60000)) TH_LOG("the BO never became idle");
 	elapsed_ms = (ncgpu_now_ns() - exited) / MSEC;
 	printf("# idle %lld ms after the child exited (100 s of jobs queued)\n",
 	       (long long)elapsed_ms);
 	EXPECT_GT(20000, elapsed_ms) TH_LOG("the exited process's jobs ran on");
+	EXPECT_EQ(-ESRCH, ncgpu_sync_file_status(fill_fence.fd));
 	EXPECT_TRUE(bo_is_zero(&self->bo)) TH_LOG("a cancelled FILL wrote the BO");
+	close(fill_fence.fd);
 	close(idle.fd);
 }
 
