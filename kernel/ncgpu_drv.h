@@ -24,6 +24,11 @@ struct workqueue_struct;
 #define NCGPU_MAX_CMDS		4096
 /** NCGPU_MAX_BO_SIZE - Largest BO_CREATE size accepted. */
 #define NCGPU_MAX_BO_SIZE	(512ull * SZ_1M)
+/**
+ * NCGPU_MAX_STRIDE - Largest element stride of a user array; bounds the
+ * memory one array makes the kernel read.
+ */
+#define NCGPU_MAX_STRIDE	4096
 
 /**
  * struct ncgpu_engine - The virtual GPU's job queue.
