@@ -663,7 +663,7 @@ TEST_F_TIMEOUT(batched_job, failing_in_a_later_lock_batch_runs_nothing, TEST_TIM
 		if (injected && ret)
 			break;
 		ASSERT_EQ(0, ret) TH_LOG("allocation %u: %s", nth, strerror(-ret));
-		ASSERT_EQ(0, ncgpu_bo_wait(self->ctx.fd, self->handles[0], 3 * WAIT_NS));
+		ASSERT_EQ(0, ncgpu_bo_wait_for(self->ctx.fd, self->handles[0], 3 * WAIT_NS));
 		batched_job_release(self);
 		nth -= injected ? 1 : LAST_BATCH_AIM / 2;
 	}
@@ -675,7 +675,7 @@ TEST_F_TIMEOUT(batched_job, failing_in_a_later_lock_batch_runs_nothing, TEST_TIM
 		TH_LOG("a BO of the failed batch holds the job's fence");
 	EXPECT_EQ(-EINVAL, ncgpu_syncobj_wait_for(self->ctx.fd, self->ctx.syncobj, 0))
 		TH_LOG("the failed job's fence reached the out syncobj");
-	EXPECT_EQ(0, ncgpu_bo_wait(self->ctx.fd, self->handles[first], WAIT_NS))
+	EXPECT_EQ(0, ncgpu_bo_wait_for(self->ctx.fd, self->handles[first], WAIT_NS))
 		TH_LOG("the failed job's fence never signals");
 	first_byte = self->ctx.map[0];
 	EXPECT_EQ(0, first_byte) TH_LOG("the failed job ran its commands");

@@ -1147,8 +1147,10 @@ static void op_bo_wait(struct fuzz *f)
 	int bo, err;
 
 	w.handle = gen_handle(f, file, &bo);
+	/* Absolute deadlines: passed, a few ms ahead, never. */
 	w.timeout_ns = ncgpu_rand_percent(&f->rng, 85) ?
-		       (int64_t)PICK(f, 0, 0, 1, 1000, 1000000, 3000000, INT64_MAX) :
+		       (int64_t)PICK(f, 0, 0, 1, ncgpu_now_ns() - NCGPU_TEST_NSEC_PER_SEC,
+				     ncgpu_now_ns() + 1000000, ncgpu_now_ns() + 3000000, INT64_MAX) :
 		       (int64_t)PICK(f, -1, INT64_MIN,
 				     -(int64_t)ncgpu_rand_below(&f->rng, 1ull << 40) - 1);
 	err = call_ioctl(f, file->fd, DRM_IOCTL_NCGPU_BO_WAIT, &w, sizeof(w), true, &bad_arg);
@@ -1734,7 +1736,7 @@ static int restartable_call(struct busy_device *b, enum restartable which)
 		.handle = b->wb, .type = DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, .size = 64,
 	};
 	struct drm_ncgpu_bo_sync sync = { .ops = DRM_NCGPU_OBJ_ARRAY(1, &op) };
-	struct drm_ncgpu_bo_wait wait = { .handle = b->wb, .timeout_ns = 1000000 };
+	struct drm_ncgpu_bo_wait wait = { .handle = b->wb, .timeout_ns = ncgpu_now_ns() + 1000000 };
 	struct dma_buf_sync cpu = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW };
 	void *p;
 

@@ -240,13 +240,13 @@ static int make_busy(struct flood *f)
 	return ncgpu_submit_cmds(f->fd, job, 2, 0, 0);
 }
 
-/* Waits on f->busy with @timeout_ns; had its job just finished, tries once more. */
-static int wait_busy(struct flood *f, int64_t timeout_ns)
+/* Waits on f->busy for @rel_ns; had its job just finished, tries once more. */
+static int wait_busy(struct flood *f, int64_t rel_ns)
 {
 	int ret = make_busy(f), tries;
 
 	for (tries = 0; !ret && tries < 2; tries++) {
-		ret = ncgpu_bo_wait(f->fd, f->busy, timeout_ns);
+		ret = ncgpu_bo_wait_for(f->fd, f->busy, rel_ns);
 		if (!ret)
 			ret = make_busy(f);
 	}
@@ -497,7 +497,7 @@ TEST_F(log, bad_calls_log_nothing_above_debug)
 	/* Proves that the records of the flood are read: this one must come back. */
 	write_kmsg("<7>" MARKER "\n");
 	calls = flood(_metadata, &self->f);
-	ASSERT_EQ(0, ncgpu_bo_wait(self->f.fd, self->f.busy, 10 * NCGPU_TEST_NSEC_PER_SEC));
+	ASSERT_EQ(0, ncgpu_bo_wait_for(self->f.fd, self->f.busy, 10 * NCGPU_TEST_NSEC_PER_SEC));
 	while ((level = ncgpu_kmsg_next(kmsg, record, sizeof(record), &text)) != -EAGAIN) {
 		ASSERT_NE(-EPIPE, level) TH_LOG("kernel log records were lost: it overflowed");
 		ASSERT_LE(0, level) TH_LOG("/dev/kmsg: %s", strerror(-level));
