@@ -400,7 +400,7 @@ static int ncgpu_bo_wait_until(struct drm_gem_object *obj, s64 deadline_ns)
 	signed long timeout = drm_timeout_abs_to_jiffies(deadline_ns);
 	long ret;
 
-	/* dma_resv_wait_timeout() would sleep a jiffy for a timeout of 0. */
+	/* No time left: a poll (-EBUSY) or a deadline that has passed (-ETIMEDOUT). */
 	if (!timeout) {
 		if (dma_resv_test_signaled(obj->resv, DMA_RESV_USAGE_READ))
 			return 0;

@@ -52,6 +52,7 @@
 #define CHEAP_BYTES 64
 #define MAX_STALL_US 500
 #define ARENA_SIZE (4u << 20)
+#define MAX_STRIDE NCGPU_TEST_MAX_STRIDE
 #define ERRNO_SLOTS 160
 #define MAX_FAILURES 8
 #define DRAIN_EVERY 256
@@ -795,7 +796,7 @@ static uint32_t gen_stride(struct fuzz *f, uint32_t elem, uint32_t count)
 	if (ncgpu_rand_percent(&f->rng, 60))
 		return elem + 8 * (1 + ncgpu_rand_below(&f->rng, 4));
 	if (count <= 4 && ncgpu_rand_percent(&f->rng, 30))
-		return PICK(f, 4096, UINT32_MAX, 0x80000000u);
+		return PICK(f, MAX_STRIDE, MAX_STRIDE + 1, MAX_STRIDE + 8, UINT32_MAX, 0x80000000u);
 	return PICK(f, 0, 1, elem - 1, elem - 8, elem + 1);
 }
 
@@ -810,7 +811,7 @@ static bool build_array(struct fuzz *f, struct fuzz_file *file, struct fuzz_arra
 	a->desc = (struct drm_ncgpu_obj_array){ .count = count, .stride = stride };
 	a->kind = gen_ptr_kind(f);
 	a->elems_valid = true;
-	if (count > cap || stride < elem_size || len > ARENA_SIZE) {
+	if (count > cap || stride < elem_size || stride > MAX_STRIDE || len > ARENA_SIZE) {
 		/* Rejected, or too large to build: the kernel runs into the guard. */
 		a->desc.array = place(f, a->kind, NULL, 0, &readable, &writable);
 		return count == 0;

@@ -25,6 +25,8 @@
 #include "ncgpu_rand.h"
 
 #define NCGPU_TEST_MIB (1024ull * 1024ull)
+/* The largest element stride of a uAPI array (struct drm_ncgpu_obj_array). */
+#define NCGPU_TEST_MAX_STRIDE 4096u
 
 static inline int ncgpu_ioctl(int fd, unsigned long request, void *arg)
 {

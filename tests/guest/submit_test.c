@@ -22,8 +22,7 @@
 
 #define BAD_HANDLE 0x7fffffffu
 #define CMD_MIN_STRIDE 48
-/* The largest element stride of a uAPI array. */
-#define MAX_STRIDE 4096u
+#define MAX_STRIDE NCGPU_TEST_MAX_STRIDE
 #define BO_SIZE (2 * 4096)
 #define FILL_VALUE 0x8877665544332211ull
 #define MSEC NCGPU_TEST_NSEC_PER_MSEC

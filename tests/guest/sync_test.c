@@ -18,8 +18,7 @@
 #define FLUSH_INV DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE
 #define BAD_HANDLE 0x7fffffffu
 #define OP_MIN_STRIDE 24
-/* The largest element stride of a uAPI array. */
-#define MAX_STRIDE 4096u
+#define MAX_STRIDE NCGPU_TEST_MAX_STRIDE
 
 /* An op followed by the tail bytes a newer userspace could append. */
 struct padded_op {
