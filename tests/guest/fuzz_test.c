@@ -811,7 +811,7 @@ static bool build_array(struct fuzz *f, struct fuzz_file *file, struct fuzz_arra
 	a->desc = (struct drm_ncgpu_obj_array){ .count = count, .stride = stride };
 	a->kind = gen_ptr_kind(f);
 	a->elems_valid = true;
-	if (count > cap || stride < elem_size || stride > MAX_STRIDE || len > ARENA_SIZE) {
+	if (count > cap || stride < elem_size || len > ARENA_SIZE) {
 		/* Rejected, or too large to build: the kernel runs into the guard. */
 		a->desc.array = place(f, a->kind, NULL, 0, &readable, &writable);
 		return count == 0;
@@ -828,7 +828,8 @@ static bool build_array(struct fuzz *f, struct fuzz_file *file, struct fuzz_arra
 		tails_zero = false;
 	}
 	a->desc.array = place(f, a->kind, tmp, len, &readable, &writable);
-	return count == 0 || (readable && tails_zero);
+	/* A stride above the cap is refused however good the elements are. */
+	return count == 0 || (readable && tails_zero && stride <= MAX_STRIDE);
 }
 
 /* ------------------------------------------------------------------ */

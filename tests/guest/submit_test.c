@@ -741,6 +741,8 @@ FIXTURE_TEARDOWN(bo_wait)
 	/* A job left waiting would hold back the device until vgem's fence times out. */
 	if (self->ef_pending)
 		external_fence_signal(&self->ef);
+	/* A job still running when the program ends would keep ncgpu from unloading. */
+	ncgpu_bo_wait_for(self->fd, self->x.handle, 10 * SEC);
 	close(self->fd);
 }
 
