@@ -407,9 +407,9 @@ static int ncgpu_bo_wait_until(struct drm_gem_object *obj, s64 deadline_ns)
 		return deadline_ns ? -ETIMEDOUT : -EBUSY;
 	}
 	ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_READ, true, timeout);
-	if (!ret)
-		return -ETIMEDOUT;
-	return ret < 0 ? ret : 0;
+	if (ret < 0)
+		return ret;
+	return ret ? 0 : -ETIMEDOUT;
 }
 
 /**
