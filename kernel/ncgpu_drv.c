@@ -12,6 +12,7 @@
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -63,6 +64,29 @@ MODULE_PARM_DESC(max_queued_jobs, "Jobs one DRM file may have submitted and not 
 
 static struct ncgpu_device *ncgpu_the_device;
 
+/*
+ * Copies @count elements of @stride bytes one by one, each zero-extended or
+ * tail-checked to @elem_size. Up to 4096 bytes are read per element, so a
+ * dying process does not wait for the rest.
+ */
+static int ncgpu_obj_array_copy_strided(u8 *buf, const u8 __user *uptr, u32 count,
+					u32 stride, size_t elem_size)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < count; i++) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = copy_struct_from_user(buf + i * elem_size, elem_size,
+					    uptr + (u64)i * stride, stride);
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+	return 0;
+}
+
 /**
  * ncgpu_obj_array_copy() - Copy a user object array into the kernel.
  * @array: The array descriptor.
@@ -71,18 +95,19 @@ static struct ncgpu_device *ncgpu_the_device;
  * @min_stride: Smallest stride accepted.
  * @elems: Out: kvmalloc'ed elements, NULL for an empty array; kvfree() it.
  *
- * A stride larger than @elem_size is accepted when the tail of every element
+ * The checks and their order are those of &struct drm_ncgpu_obj_array. A
+ * stride larger than @elem_size is accepted when the tail of every element
  * is zero, as copy_struct_from_user() does.
  *
  * Return: 0 on success, -EINVAL for a bad stride or count, -E2BIG for a
- * non-zero tail, -EFAULT for unreadable memory, -ENOMEM.
+ * stride above %NCGPU_MAX_STRIDE or a non-zero tail, -EFAULT
+ * for unreadable memory, -ENOMEM, -EINTR when a fatal signal is pending.
  */
 int ncgpu_obj_array_copy(const struct drm_ncgpu_obj_array *array, u32 max_count,
 			 size_t elem_size, size_t min_stride, void **elems)
 {
 	u8 __user *uptr = u64_to_user_ptr(array->array);
 	u8 *buf;
-	u32 i;
 	int ret;
 
 	*elems = NULL;
@@ -90,19 +115,18 @@ int ncgpu_obj_array_copy(const struct drm_ncgpu_obj_array *array, u32 max_count,
 		return 0;
 	if (array->stride < min_stride || array->count > max_count)
 		return -EINVAL;
+	if (array->stride > NCGPU_MAX_STRIDE)
+		return -E2BIG;
 
 	buf = kvmalloc_array(array->count, elem_size, NCGPU_USER_GFP);
 	if (!buf)
 		return -ENOMEM;
 
-	if (array->stride == elem_size) {
+	if (array->stride == elem_size)
 		ret = copy_from_user(buf, uptr, array->count * elem_size) ? -EFAULT : 0;
-	} else {
-		for (i = 0, ret = 0; i < array->count && !ret; i++)
-			ret = copy_struct_from_user(buf + i * elem_size, elem_size,
-						    uptr + (u64)i * array->stride,
-						    array->stride);
-	}
+	else
+		ret = ncgpu_obj_array_copy_strided(buf, uptr, array->count, array->stride,
+						   elem_size);
 	if (ret) {
 		kvfree(buf);
 		return ret;

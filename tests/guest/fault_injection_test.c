@@ -662,7 +662,7 @@ TEST_F_TIMEOUT(batched_job, failing_late_in_submit_fences_no_bo, TEST_TIMEOUT_S)
 		if (injected && ret)
 			break;
 		ASSERT_EQ(0, ret) TH_LOG("allocation %u: %s", nth, strerror(-ret));
-		ASSERT_EQ(0, ncgpu_bo_wait(self->ctx.fd, self->handles[0], 3 * WAIT_NS));
+		ASSERT_EQ(0, ncgpu_bo_wait_for(self->ctx.fd, self->handles[0], 3 * WAIT_NS));
 		batched_job_release(self);
 		nth -= injected ? 1 : LAST_BATCH_AIM / 2;
 	}

@@ -29,7 +29,7 @@ extern "C" {
  * - Arrays are passed as &struct drm_ncgpu_obj_array. An element stride
  *   smaller than the element's minimum size is rejected with -EINVAL; a larger
  *   stride is accepted when the extra tail bytes of every element are zero,
- *   else -E2BIG.
+ *   else -E2BIG. A stride above 4096 bytes is rejected with -E2BIG.
  * - Ioctl ids are append-only. New fields are added at the end of a struct or
  *   in place of padding, and must keep the old behaviour when zero. Every
  *   addition comes with a driver minor version bump.
@@ -68,14 +68,27 @@ enum drm_ncgpu_ioctl_id {
  * struct drm_ncgpu_obj_array - Object array.
  *
  * A user array of @count elements of @stride bytes each, at @array.
+ *
+ * Checked in this order:
+ *
+ * 1. @count is 0: a valid empty array; nothing else is examined.
+ * 2. @stride smaller than the element's minimum size: -EINVAL.
+ * 3. @count above the per-use cap: -EINVAL.
+ * 4. @stride above 4096: -E2BIG, before any element is read (as openat2()
+ *    and clone3() cap their size arguments). So one array makes the kernel
+ *    read at most 4096 times its cap bytes.
+ * 5. The elements, in array order: unreadable memory gives -EFAULT, a
+ *    non-zero byte beyond the kernel's element size gives -E2BIG.
+ *
+ * Copying an array stops early when the calling process has been killed.
  */
 struct drm_ncgpu_obj_array {
 	/**
-	 * @stride: Size of one element in bytes.
+	 * @stride: Size of one element in bytes, at most 4096.
 	 *
 	 * Smaller than the element's minimum size: -EINVAL. Larger than the
 	 * kernel's element size: the extra tail of each element must be zero,
-	 * else -E2BIG.
+	 * else -E2BIG. Above 4096: -E2BIG.
 	 */
 	__u32 stride;
 
@@ -230,6 +243,16 @@ struct drm_ncgpu_bo_create {
 /**
  * struct drm_ncgpu_bo_mmap_offset - Arguments of
  * %DRM_IOCTL_NCGPU_BO_MMAP_OFFSET.
+ *
+ * Checked in this order: a non-zero @pad gives -EINVAL, a bad @handle
+ * -ENOENT, a BO created with %DRM_NCGPU_BO_NO_MMAP -EPERM, a BO imported
+ * from another driver's dma-buf -EINVAL (map the dma-buf fd itself and
+ * bracket CPU access with DMA_BUF_IOCTL_SYNC).
+ *
+ * The refusal holds for mmap() itself: mapping such a BO through any offset
+ * of the DRM file fails with the same error (-EPERM for NO_MMAP, -EINVAL for
+ * an import), whether or not the BO has a fake offset and however the offset
+ * was found.
  */
 struct drm_ncgpu_bo_mmap_offset {
 	/** @handle: GEM handle. */
@@ -462,8 +485,17 @@ struct drm_ncgpu_submit {
 /**
  * struct drm_ncgpu_bo_wait - Arguments of %DRM_IOCTL_NCGPU_BO_WAIT.
  *
- * Returns 0 when idle, -ETIMEDOUT when the timeout passed, -EBUSY when
- * polling a busy BO.
+ * Waits until every device job using the BO has finished.
+ *
+ * Checked in this order: a non-zero @pad or a negative @timeout_ns gives
+ * -EINVAL, a bad @handle -ENOENT. Then the call returns 0 when the BO is
+ * idle, -EBUSY when polling (@timeout_ns 0) a busy BO, and -ETIMEDOUT when
+ * the deadline has passed, or passes, while the BO is busy.
+ *
+ * A wait interrupted by a signal restarts with the same deadline
+ * (-ERESTARTSYS), so signals never extend it: a caller that wants to wait
+ * for a duration adds it to the current CLOCK_MONOTONIC time once, before
+ * the first call.
  */
 struct drm_ncgpu_bo_wait {
 	/** @handle: GEM handle. */
@@ -473,8 +505,10 @@ struct drm_ncgpu_bo_wait {
 	__u32 pad;
 
 	/**
-	 * @timeout_ns: Relative timeout in nanoseconds; 0 polls, negative is
-	 * rejected with -EINVAL.
+	 * @timeout_ns: Absolute CLOCK_MONOTONIC deadline in nanoseconds, as
+	 * the timeout_nsec of DRM_IOCTL_SYNCOBJ_WAIT; 0 polls, negative is
+	 * rejected with -EINVAL. Before driver minor 1 it was a relative
+	 * timeout.
 	 */
 	__s64 timeout_ns;
 };
