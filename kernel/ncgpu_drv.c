@@ -34,7 +34,7 @@
 #define DRIVER_DESC	"Virtual GPU with non-coherent memory"
 #define DRIVER_DATE	"20261207"
 #define DRIVER_MAJOR	1
-#define DRIVER_MINOR	0
+#define DRIVER_MINOR	1
 
 #define NCGPU_GRANULE_MIN	16
 #define NCGPU_GRANULE_MAX	4096
@@ -188,6 +188,11 @@ DEFINE_DRM_GEM_FOPS(ncgpu_fops);
  * Version history:
  * - 1.0 - DEV_QUERY, BO_CREATE, BO_MMAP_OFFSET, BO_QUERY_INFO, BO_SYNC,
  *         SUBMIT and BO_WAIT.
+ * - 1.1 - BO_WAIT takes an absolute deadline; array strides above 4096 are
+ *         -E2BIG; COPY's value is MBZ; jobs run on the GPU scheduler, in order
+ *         per file, time out (job_timeout_ms), are cancelled when their
+ *         process exits, and at most max_queued_jobs per file are queued;
+ *         mmap() refuses what BO_MMAP_OFFSET refuses.
  */
 static const struct drm_driver ncgpu_drm_driver = {
 	.driver_features		= DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ,

@@ -54,13 +54,15 @@ static bool bo_is_zero(const struct ncgpu_mapped_bo *bo)
 
 /*
  * A child queues 100 one-second stalls and then a FILL of a BO it shares with
- * its parent, and exits: the jobs it had not started are cancelled.
+ * its parent, tells the parent through @ready, and exits once it reads from
+ * @go: the jobs it had not started are cancelled.
  */
-static void queue_and_exit(int dmabuf)
+static void queue_and_exit(int dmabuf, int ready, int go)
 {
 	struct drm_ncgpu_cmd cmd = ncgpu_cmd_stall(1000000);
 	uint32_t handle;
 	int fd = ncgpu_open(), i;
+	char byte = 0;
 
 	if (fd < 0 || ncgpu_prime_import(fd, dmabuf, &handle))
 		_exit(2);
@@ -68,33 +70,42 @@ static void queue_and_exit(int dmabuf)
 		if (ncgpu_submit_cmds(fd, &cmd, 1, 0, 0))
 			_exit(3);
 	cmd = ncgpu_cmd_fill(handle, 0, BO_SIZE, FILL_VALUE);
-	_exit(ncgpu_submit_cmds(fd, &cmd, 1, 0, 0) ? 4 : 0);
+	if (ncgpu_submit_cmds(fd, &cmd, 1, 0, 0))
+		_exit(4);
+	if (write(ready, &byte, 1) != 1 || read(go, &byte, 1) != 1)
+		_exit(5);
+	_exit(0);
 }
 
 TEST_F(engine, exiting_process_jobs_not_started_are_cancelled)
 {
 	struct dma_buf_export_sync_file fill_fence = { .flags = DMA_BUF_SYNC_WRITE, .fd = -1 };
 	struct pollfd idle = { .events = POLLOUT };
-	int64_t exited, elapsed_ms;
-	int status;
+	int ready[2], go[2], status;
+	int64_t exiting, elapsed_ms;
+	char byte = 0;
 	pid_t pid;
 
 	ASSERT_EQ(0, ncgpu_prime_export(self->fd, self->bo.handle, &idle.fd));
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		queue_and_exit(idle.fd);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	exited = ncgpu_now_ns();
-	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
-		TH_LOG("the child could not queue its jobs (status %#x)", status);
-
-	/* The FILL's fence, the only one of the BO: its write fence. */
+		queue_and_exit(idle.fd, ready[1], go[0]);
+	ASSERT_EQ(1, read(ready[0], &byte, 1)) TH_LOG("the child could not queue its jobs");
+	/* The FILL's fence, the BO's only one, while it is pending. */
 	ASSERT_EQ(0, ncgpu_ioctl(idle.fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &fill_fence));
+	ASSERT_EQ(0, ncgpu_sync_file_status(fill_fence.fd));
+	exiting = ncgpu_now_ns();
+	ASSERT_EQ(1, write(go[1], &byte, 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) TH_LOG("status %#x", status);
+
 	/* POLLOUT on a dma-buf: every fence in its reservation object has signalled. */
 	ASSERT_EQ(1, poll(&idle, 1, 60000)) TH_LOG("the BO never became idle");
-	elapsed_ms = (ncgpu_now_ns() - exited) / MSEC;
-	printf("# idle %lld ms after the child exited (100 s of jobs queued)\n",
+	elapsed_ms = (ncgpu_now_ns() - exiting) / MSEC;
+	printf("# idle %lld ms after the child began to exit (100 s of jobs queued)\n",
 	       (long long)elapsed_ms);
 	EXPECT_GT(20000, elapsed_ms) TH_LOG("the exited process's jobs ran on");
 	EXPECT_EQ(-ESRCH, ncgpu_sync_file_status(fill_fence.fd));
