@@ -19,24 +19,7 @@
 #define FILL_VALUE 0x0123456789abcdefull
 #define SEC NCGPU_TEST_NSEC_PER_SEC
 
-FIXTURE(engine) {
-	struct ncgpu_device dev;
-	int fd;
-	/* A write-combined BO: one view, no cache maintenance needed. */
-	struct ncgpu_mapped_bo bo;
-};
-
-FIXTURE_SETUP(engine)
-{
-	ncgpu_device_setup(_metadata, &self->dev);
-	self->fd = self->dev.fd;
-	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, 0, &self->bo));
-}
-
-FIXTURE_TEARDOWN(engine)
-{
-	close(self->fd);
-}
+NCGPU_WC_BO_FIXTURE(engine, BO_SIZE)
 
 static int submit_stalls(int fd, uint64_t usec, uint32_t count, uint32_t *syncobj)
 {

@@ -148,4 +148,21 @@ static inline int ncgpu_syncobj_fence_status(int fd, uint32_t syncobj)
 	return ret;
 }
 
+#ifdef __KSELFTEST_HARNESS_H
+/*
+ * A fixture holding an open ncgpu device as self->dev (its fd also as
+ * self->fd) and a write-combined BO of @bo_size bytes as self->bo: one view,
+ * so no cache maintenance is needed.
+ */
+#define NCGPU_WC_BO_FIXTURE(name, bo_size) \
+	FIXTURE(name) { struct ncgpu_device dev; int fd; struct ncgpu_mapped_bo bo; }; \
+	FIXTURE_SETUP(name) \
+	{ \
+		ncgpu_device_setup(_metadata, &self->dev); \
+		self->fd = self->dev.fd; \
+		ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, bo_size, 0, &self->bo)); \
+	} \
+	FIXTURE_TEARDOWN(name) { close(self->fd); }
+#endif /* __KSELFTEST_HARNESS_H */
+
 #endif /* NCGPU_JOB_TEST_H */
