@@ -38,9 +38,14 @@ as_root() {
 	fi
 }
 
-# Unattended; waits for another apt or dpkg to finish.
+# Unattended; waits for another apt or dpkg to finish. An interrupt (Ctrl-C,
+# a stopped CI job) must not stop dpkg half-way: apt and what it runs
+# inherit the ignored signals, and the stage stops once apt is done.
 apt_get() {
-	as_root apt-get -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 "$@"
+	(
+		trap '' INT TERM
+		as_root apt-get -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 "$@"
+	)
 }
 
 # check STATUS DESCRIPTION [LOG]: one check line; a failure shows LOG's end.
@@ -192,19 +197,34 @@ dkms_module() {
 	modinfo -k "$KVER" -F filename ncgpu 2>/dev/null
 }
 
+# dkms_installed STATUS LOG: whether the command that wrote LOG ended with
+# STATUS 0 and left DKMS's ncgpu.ko for KVER where modprobe finds it.
+dkms_installed() {
+	dkms status -m ncgpu -v "$UPSTREAM_VERSION" -k "$KVER" >>"$2" 2>&1
+	[ "$1" = 0 ] && grep -q ': installed$' "$2" &&
+		[ "$(dkms_module)" = "/lib/modules/$KVER/updates/dkms/ncgpu.ko" ] &&
+		modinfo -F vermagic "$(dkms_module)" 2>/dev/null | grep -q "^$KVER "
+}
+
 install_packages() {
 	say "[packages] apt-get install, then DKMS builds ncgpu.ko for $KVER"
 	# shellcheck disable=SC2046
 	apt_get install $(debs) >"$results/install.log" 2>&1
 	check $? "apt-get installs $PACKAGES" "$results/install.log" || return
+	# Already done by the package's postinst if this machine boots KVER or
+	# has nothing newer; else this builds it.
 	as_root dkms install "ncgpu/$UPSTREAM_VERSION" -k "$KVER" >"$results/dkms.log" 2>&1
-	rc=$?
-	dkms status -m ncgpu -v "$UPSTREAM_VERSION" -k "$KVER" >>"$results/dkms.log" 2>&1
-	grep -q ': installed$' "$results/dkms.log" || rc=1
-	[ "$(dkms_module)" = "/lib/modules/$KVER/updates/dkms/ncgpu.ko" ] || rc=1
-	modinfo -F vermagic "$(dkms_module)" 2>/dev/null | grep -q "^$KVER " || rc=1
-	check $rc "DKMS builds and installs ncgpu.ko for $KVER, where modprobe finds it" \
-		"$results/dkms.log"
+	dkms_installed $? "$results/dkms.log"
+	check $? "DKMS builds and installs ncgpu.ko for $KVER, where modprobe finds it" \
+		"$results/dkms.log" || return
+	# What installing the headers of a new kernel does, for which nothing is
+	# built yet.
+	as_root dkms unbuild "ncgpu/$UPSTREAM_VERSION" -k "$KVER" >"$results/autoinstall.log" 2>&1
+	[ -z "$(dkms_module)" ] &&
+		as_root /etc/kernel/header_postinst.d/dkms "$KVER" >>"$results/autoinstall.log" 2>&1
+	dkms_installed $? "$results/autoinstall.log"
+	check $? "DKMS builds it again when the headers of a kernel are installed (AUTOINSTALL)" \
+		"$results/autoinstall.log"
 }
 
 # The README's way to build against libncgpu: pkg-config, no path of ours.
@@ -288,10 +308,11 @@ purge() {
 	touch "$results/purged"
 }
 
-# On any exit: a stage that stopped half-way must not leave ncgpu installed.
+# On any exit: a stage that stopped before its purge step must not leave
+# ncgpu installed.
 purge_on_exit() {
 	wait
-	[ -z "$(installed_packages)" ] || purge
+	[ -f "$results/purged" ] || [ -z "$(installed_packages)" ] || purge
 }
 
 rm -rf "$results"

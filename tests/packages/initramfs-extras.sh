@@ -72,8 +72,9 @@ add_program() {
 
 add_module_tree
 add_program /usr/bin/ncgpu /usr/bin/ncgpu
+# One that did not build is missing: packaged_test reports it.
 for program in pkgconfig-info pkgconfig-readme-example; do
-	add_program "$WORK/pkgconfig/$program" "/usr/bin/$program"
+	[ ! -f "$WORK/pkgconfig/$program" ] || add_program "$WORK/pkgconfig/$program" "/usr/bin/$program"
 done
 cp "$guest/lane.sh" "$stage/etc/ncgpu/lane.sh"
 cp "$guest/packaged_test" "$stage/tests/packaged_test"
