@@ -279,10 +279,11 @@ guest() {
 	cp -R "$NCGPU_CACHE/x86_64/bin" "$WORK/bin"
 	cp "$(dkms_module)" "$WORK/ncgpu.ko"
 	guest_suites
-	if ! "$NCGPU_ROOT/vm/fetch-kernel.sh" x86_64 || ! "$NCGPU_ROOT/vm/mkinitramfs.sh" x86_64; then
-		check 1 "the guest's initramfs is packed"
-		return
-	fi
+	"$NCGPU_ROOT/vm/fetch-kernel.sh" x86_64 >"$results/initramfs.log" 2>&1 &&
+		"$NCGPU_ROOT/vm/mkinitramfs.sh" x86_64 >>"$results/initramfs.log" 2>&1
+	rc=$?
+	grep '^==>' "$results/initramfs.log"
+	check $rc "the guest's initramfs is packed" "$results/initramfs.log" || return
 	# The initramfs holds all the guest needs of the packages.
 	in_background purge purge
 	"$NCGPU_ROOT/vm/boot.sh" x86_64 check
