@@ -12,7 +12,7 @@
 # KVER and KDIR for install-module.
 #
 # None of this needs the check harness's own dependencies: a package build
-# runs it with only the compiler and libdrm-dev.
+# runs it with only a C compiler, pkg-config and libdrm-dev.
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
