@@ -559,7 +559,7 @@ TEST_F_TIMEOUT(fail_random, chain_in_a_loop, TEST_TIMEOUT_S)
  * caches can reuse depends on RCU and on KASAN's quarantine. The failure is
  * aimed well inside the last ones, LAST_BATCH_AIM allocations before the end.
  */
-#define BATCHED_JOB_BOS (1024 + 512)
+#define BATCHED_JOB_BOS 256
 #define LAST_BATCH_AIM 128
 #define BATCHED_FILL 0x1122334455667788ull
 #define STALL_US 1000000
@@ -624,7 +624,7 @@ static bool batched_job_fails_at(FIXTURE_DATA(batched_job) *self, unsigned int n
 	return disarm_fail_nth(self->fail_nth);
 }
 
-TEST_F_TIMEOUT(batched_job, failing_late_in_submit_fences_no_bo, TEST_TIMEOUT_S)
+TEST_F_TIMEOUT(batched_job, failing_late_in_submit_fences_no_bo, 2 * TEST_TIMEOUT_S)
 {
 	const struct drm_ncgpu_cmd stall[] = { ncgpu_cmd_stall(STALL_US), ncgpu_cmd_stall(STALL_US) };
 	unsigned int lo = 1, hi = 4 * BATCHED_JOB_BOS, mid, nth, tries;
