@@ -29,6 +29,7 @@
 #include "ncgpu_drv.h"
 #include "ncgpu_engine.h"
 #include "ncgpu_gem.h"
+#include "ncgpu_sync_ops.h"
 
 #define DRIVER_NAME	"ncgpu"
 #define DRIVER_DESC	"Virtual GPU with non-coherent memory"
@@ -144,6 +145,7 @@ static void ncgpu_fill_dev_info(struct ncgpu_device *ndev, struct drm_ncgpu_dev_
 	info->max_sync_ops = NCGPU_MAX_SYNC_OPS;
 	info->max_bo_size = NCGPU_MAX_BO_SIZE;
 	info->max_cmds = NCGPU_MAX_CMDS;
+	info->max_submit_syncs = NCGPU_MAX_SUBMIT_SYNCS;
 }
 
 static int ncgpu_ioctl_dev_query(struct drm_device *drm, void *data, struct drm_file *file)
@@ -195,7 +197,8 @@ DEFINE_DRM_GEM_FOPS(ncgpu_fops);
  *         mmap() refuses what BO_MMAP_OFFSET refuses.
  */
 static const struct drm_driver ncgpu_drm_driver = {
-	.driver_features		= DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ,
+	.driver_features		= DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ |
+					  DRIVER_SYNCOBJ_TIMELINE,
 	.ioctls				= ncgpu_ioctls,
 	.num_ioctls			= ARRAY_SIZE(ncgpu_ioctls),
 	.fops				= &ncgpu_fops,

@@ -343,9 +343,9 @@ TEST_F(dev_query, reports_max_cmds_at_least_1024)
 	EXPECT_LE(1024u, self->dev.info.max_cmds);
 }
 
-TEST_F(dev_query, reports_zero_pad)
+TEST_F(dev_query, reports_max_submit_syncs_at_least_64)
 {
-	EXPECT_EQ(0u, self->dev.info.pad);
+	EXPECT_LE(64u, self->dev.info.max_submit_syncs);
 }
 
 /* ---------------------------------------------------------------------- */
