@@ -54,7 +54,7 @@ static int ncgpu_sync_op_check(const struct drm_ncgpu_sync_op *op)
  * The fence at @point (0: the syncobj's fence), found as
  * drm_syncobj_find_fence() finds it without WAIT_FOR_SUBMIT, but in a
  * syncobj already looked up. A point that has signalled and left the chain
- * gives a signalled stub.
+ * leaves *@fence NULL: nothing to wait for.
  */
 static int ncgpu_sync_op_wait_fence(struct drm_syncobj *syncobj, u64 point,
 				    struct dma_fence **fence)
@@ -67,8 +67,6 @@ static int ncgpu_sync_op_wait_fence(struct drm_syncobj *syncobj, u64 point,
 		*fence = NULL;
 		return -EINVAL;
 	}
-	if (!*fence)
-		*fence = dma_fence_get_stub();
 	return 0;
 }
 
@@ -168,7 +166,10 @@ int ncgpu_sync_ops_add_deps(struct ncgpu_sync_ops *sync_ops, struct drm_sched_jo
 
 	for (i = 0; i < sync_ops->count; i++) {
 		fence = sync_ops->ops[i].wait_fence;
-		/* The scheduler consumes the reference, also when it fails. */
+		/*
+		 * The scheduler consumes the reference, also when it fails,
+		 * and takes NULL (a signal op, or a point gone) as no fence.
+		 */
 		sync_ops->ops[i].wait_fence = NULL;
 		ret = drm_sched_job_add_dependency(job, fence);
 		if (ret)
