@@ -1040,8 +1040,9 @@ static bool gen_copy(struct fuzz *f, struct fuzz_file *file, struct drm_ncgpu_cm
 	overlap = overlap && c->size;
 	src_ok = src != NO_BO && c->src_offset <= f->bos[src].size &&
 		 c->size <= f->bos[src].size - c->src_offset;
-	c->value = ncgpu_rand_next(&f->rng);
-	return dst != NO_BO && dst_ok && src_ok && !overlap;
+	/* COPY's value is MBZ (uAPI 1.1). */
+	c->value = wild(f, 10) ? ncgpu_rand_next(&f->rng) | 1 : 0;
+	return dst != NO_BO && dst_ok && src_ok && !overlap && !c->value;
 }
 
 static bool gen_fill(struct fuzz *f, struct fuzz_file *file, struct drm_ncgpu_cmd *c,
