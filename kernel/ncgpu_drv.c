@@ -35,7 +35,7 @@
 #define DRIVER_DESC	"Virtual GPU with non-coherent memory"
 #define DRIVER_DATE	"20261207"
 #define DRIVER_MAJOR	1
-#define DRIVER_MINOR	1
+#define DRIVER_MINOR	2
 
 #define NCGPU_GRANULE_MIN	16
 #define NCGPU_GRANULE_MAX	4096
@@ -195,6 +195,9 @@ DEFINE_DRM_GEM_FOPS(ncgpu_fops);
  *         per file, time out (job_timeout_ms), are cancelled when their
  *         process exits, and at most max_queued_jobs per file are queued;
  *         mmap() refuses what BO_MMAP_OFFSET refuses.
+ * - 1.2 - Syncobj timelines (DRIVER_SYNCOBJ_TIMELINE); SUBMIT's syncs wait
+ *         on and signal binary syncobjs and timeline points; DEV_INFO
+ *         reports max_submit_syncs.
  */
 static const struct drm_driver ncgpu_drm_driver = {
 	.driver_features		= DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ |
