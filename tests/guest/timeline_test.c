@@ -31,6 +31,8 @@
 #define SEC NCGPU_TEST_NSEC_PER_SEC
 /* How long a job that must not run is given to run anyway. */
 #define HELD_US 200000
+/* How long each stage of the pipeline test keeps the device busy first. */
+#define STAGE_STALL_US 100000
 /* The points the jobs of an exiting process signal. */
 #define EXIT_POINTS 4
 
@@ -204,9 +206,11 @@ TEST_F(timeline, empty_job_signal_ops_get_fences_that_signal)
 }
 
 /*
- * Three DRM files, one stage each: the first fills s[0] after a stall, the
- * second copies it to s[1] after point 1, the third s[1] to s[2] after
- * point 2. The CPU waits for point 3 alone, which must mean all three ran.
+ * Three DRM files, one stage each: the first fills s[0], the second copies
+ * it to s[1] after point 1, the third s[1] to s[2] after point 2. Each
+ * stage stalls first, so a point that signalled before its job finished
+ * would leave its data missing. The CPU waits for point 3 alone, which must
+ * mean all three ran.
  */
 TEST_F(timeline, three_job_pipeline_through_points_1_2_3)
 {
@@ -236,15 +240,15 @@ TEST_F(timeline, three_job_pipeline_through_points_1_2_3)
 		}
 	}
 
-	cmd[0] = ncgpu_cmd_stall(300000);
+	cmd[0] = ncgpu_cmd_stall(STAGE_STALL_US);
 	cmd[1] = ncgpu_cmd_fill(bo[0][0], 0, BO_SIZE, FILL_VALUE);
 	ops[0] = ncgpu_signal_op(tl[0], 1);
 	ASSERT_EQ(0, ncgpu_submit_syncs(fds[0], cmd, 2, ops, 1));
 	for (i = 1; i < 3; i++) {
-		cmd[0] = ncgpu_cmd_copy(bo[i][i], 0, bo[i][i - 1], 0, BO_SIZE);
+		cmd[1] = ncgpu_cmd_copy(bo[i][i], 0, bo[i][i - 1], 0, BO_SIZE);
 		ops[0] = ncgpu_wait_op(tl[i], i);
 		ops[1] = ncgpu_signal_op(tl[i], i + 1);
-		ASSERT_EQ(0, ncgpu_submit_syncs(fds[i], cmd, 1, ops, 2));
+		ASSERT_EQ(0, ncgpu_submit_syncs(fds[i], cmd, 2, ops, 2));
 	}
 
 	ASSERT_EQ(0, ncgpu_timeline_wait(self->fd, self->tl, 3, 10 * SEC));
