@@ -52,16 +52,21 @@ kernel() {
 	fi
 }
 
+# fresh_tree SRC TREE: TREE becomes a copy of SRC without build products.
+fresh_tree() {
+	rm -rf "$2"
+	mkdir -p "$2"
+	cp -R "$1/." "$2/"
+	find "$2" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete
+}
+
 # Like scripts/build-module.sh, for kernel/tests against the debug kernel.
 kunit_module() {
 	tree=$WORK/kunit
 	log=$WORK/kunit.log
 	say "[debug] building ncgpu_kunit.ko (W=1, sparse)"
-	rm -rf "$tree" "$WORK/ncgpu_kunit.ko"
-	mkdir -p "$tree"
-	cp -R "$MODULE_SRC/." "$tree/"
-	find "$tree" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) \
-		-delete
+	rm -f "$WORK/ncgpu_kunit.ko"
+	fresh_tree "$MODULE_SRC" "$tree"
 	rc=0
 	make -j "$(nproc)" -C "$KDIR" M="$tree/tests" W=1 C=2 modules >"$log" 2>&1 || rc=$?
 	if [ "$rc" = 0 ] && [ -f "$tree/tests/ncgpu_kunit.ko" ] &&
@@ -81,11 +86,8 @@ planted_module() {
 	tree=$WORK/planted
 	log=$WORK/planted.log
 	say "[debug] building ncgpu_planted.ko (NCGPU_PLANT_SIGNALLING_ALLOC)"
-	rm -rf "$tree" "$WORK/ncgpu_planted.ko"
-	mkdir -p "$tree"
-	cp -R "$WORK/module/." "$tree/"
-	find "$tree" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) \
-		-delete
+	rm -f "$WORK/ncgpu_planted.ko"
+	fresh_tree "$WORK/module" "$tree"
 	if make -j "$(nproc)" -C "$KDIR" M="$tree/kernel" KCFLAGS=-DNCGPU_PLANT_SIGNALLING_ALLOC \
 		modules >"$log" 2>&1 && [ -f "$tree/kernel/ncgpu.ko" ]; then
 		cp "$tree/kernel/ncgpu.ko" "$WORK/ncgpu_planted.ko"

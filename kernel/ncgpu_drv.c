@@ -12,6 +12,7 @@
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -28,12 +29,13 @@
 #include "ncgpu_drv.h"
 #include "ncgpu_engine.h"
 #include "ncgpu_gem.h"
+#include "ncgpu_sync_ops.h"
 
 #define DRIVER_NAME	"ncgpu"
 #define DRIVER_DESC	"Virtual GPU with non-coherent memory"
 #define DRIVER_DATE	"20261207"
 #define DRIVER_MAJOR	1
-#define DRIVER_MINOR	0
+#define DRIVER_MINOR	2
 
 #define NCGPU_GRANULE_MIN	16
 #define NCGPU_GRANULE_MAX	4096
@@ -63,6 +65,29 @@ MODULE_PARM_DESC(max_queued_jobs, "Jobs one DRM file may have submitted and not 
 
 static struct ncgpu_device *ncgpu_the_device;
 
+/*
+ * Copies @count elements of @stride bytes one by one, each zero-extended or
+ * tail-checked to @elem_size. Up to 4096 bytes are read per element, so a
+ * dying process does not wait for the rest.
+ */
+static int ncgpu_obj_array_copy_strided(u8 *buf, const u8 __user *uptr, u32 count,
+					u32 stride, size_t elem_size)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < count; i++) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = copy_struct_from_user(buf + i * elem_size, elem_size,
+					    uptr + (u64)i * stride, stride);
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+	return 0;
+}
+
 /**
  * ncgpu_obj_array_copy() - Copy a user object array into the kernel.
  * @array: The array descriptor.
@@ -71,18 +96,19 @@ static struct ncgpu_device *ncgpu_the_device;
  * @min_stride: Smallest stride accepted.
  * @elems: Out: kvmalloc'ed elements, NULL for an empty array; kvfree() it.
  *
- * A stride larger than @elem_size is accepted when the tail of every element
+ * The checks and their order are those of &struct drm_ncgpu_obj_array. A
+ * stride larger than @elem_size is accepted when the tail of every element
  * is zero, as copy_struct_from_user() does.
  *
  * Return: 0 on success, -EINVAL for a bad stride or count, -E2BIG for a
- * non-zero tail, -EFAULT for unreadable memory, -ENOMEM.
+ * stride above %NCGPU_MAX_STRIDE or a non-zero tail, -EFAULT
+ * for unreadable memory, -ENOMEM, -EINTR when a fatal signal is pending.
  */
 int ncgpu_obj_array_copy(const struct drm_ncgpu_obj_array *array, u32 max_count,
 			 size_t elem_size, size_t min_stride, void **elems)
 {
 	u8 __user *uptr = u64_to_user_ptr(array->array);
 	u8 *buf;
-	u32 i;
 	int ret;
 
 	*elems = NULL;
@@ -90,19 +116,18 @@ int ncgpu_obj_array_copy(const struct drm_ncgpu_obj_array *array, u32 max_count,
 		return 0;
 	if (array->stride < min_stride || array->count > max_count)
 		return -EINVAL;
+	if (array->stride > NCGPU_MAX_STRIDE)
+		return -E2BIG;
 
 	buf = kvmalloc_array(array->count, elem_size, NCGPU_USER_GFP);
 	if (!buf)
 		return -ENOMEM;
 
-	if (array->stride == elem_size) {
+	if (array->stride == elem_size)
 		ret = copy_from_user(buf, uptr, array->count * elem_size) ? -EFAULT : 0;
-	} else {
-		for (i = 0, ret = 0; i < array->count && !ret; i++)
-			ret = copy_struct_from_user(buf + i * elem_size, elem_size,
-						    uptr + (u64)i * array->stride,
-						    array->stride);
-	}
+	else
+		ret = ncgpu_obj_array_copy_strided(buf, uptr, array->count, array->stride,
+						   elem_size);
 	if (ret) {
 		kvfree(buf);
 		return ret;
@@ -120,6 +145,7 @@ static void ncgpu_fill_dev_info(struct ncgpu_device *ndev, struct drm_ncgpu_dev_
 	info->max_sync_ops = NCGPU_MAX_SYNC_OPS;
 	info->max_bo_size = NCGPU_MAX_BO_SIZE;
 	info->max_cmds = NCGPU_MAX_CMDS;
+	info->max_submit_syncs = NCGPU_MAX_SUBMIT_SYNCS;
 }
 
 static int ncgpu_ioctl_dev_query(struct drm_device *drm, void *data, struct drm_file *file)
@@ -164,9 +190,18 @@ DEFINE_DRM_GEM_FOPS(ncgpu_fops);
  * Version history:
  * - 1.0 - DEV_QUERY, BO_CREATE, BO_MMAP_OFFSET, BO_QUERY_INFO, BO_SYNC,
  *         SUBMIT and BO_WAIT.
+ * - 1.1 - BO_WAIT takes an absolute deadline; array strides above 4096 are
+ *         -E2BIG; COPY's value is MBZ; jobs run on the GPU scheduler, in order
+ *         per file, time out (job_timeout_ms), are cancelled when their
+ *         process exits, and at most max_queued_jobs per file are queued;
+ *         mmap() refuses what BO_MMAP_OFFSET refuses.
+ * - 1.2 - Syncobj timelines (DRIVER_SYNCOBJ_TIMELINE); SUBMIT's syncs wait
+ *         on and signal binary syncobjs and timeline points; DEV_INFO
+ *         reports max_submit_syncs.
  */
 static const struct drm_driver ncgpu_drm_driver = {
-	.driver_features		= DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ,
+	.driver_features		= DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ |
+					  DRIVER_SYNCOBJ_TIMELINE,
 	.ioctls				= ncgpu_ioctls,
 	.num_ioctls			= ARRAY_SIZE(ncgpu_ioctls),
 	.fops				= &ncgpu_fops,

@@ -34,6 +34,11 @@ struct platform_device;
 
 /** NCGPU_MAX_BO_SIZE - Largest BO_CREATE size accepted. */
 #define NCGPU_MAX_BO_SIZE	(512ull * SZ_1M)
+/**
+ * NCGPU_MAX_STRIDE - Largest element stride of a user array; bounds the
+ * memory one array makes the kernel read.
+ */
+#define NCGPU_MAX_STRIDE	4096
 
 /**
  * struct ncgpu_device - The virtual GPU.

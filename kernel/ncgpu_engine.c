@@ -279,6 +279,8 @@ static struct dma_fence *ncgpu_sched_run_job(struct drm_sched_job *sched_job)
 	/* Run again after a timeout: the hardware has already had it. */
 	if (job->hw_started)
 		return dma_fence_get(job->hw_fence);
+	if (READ_ONCE(job->file->cancelled))
+		return ERR_PTR(-ESRCH);
 
 	ncgpu_hw_fence_init(job->hw_fence, engine->fence_context, ++engine->seqno);
 	job->hw_started = true;
@@ -389,21 +391,43 @@ int ncgpu_engine_open(struct drm_device *drm, struct drm_file *file)
 	return 0;
 }
 
+static bool ncgpu_entity_queue_empty(struct drm_sched_entity *entity)
+{
+	return !spsc_queue_count(&entity->job_queue);
+}
+
+/*
+ * The jobs not started within a second are cancelled by running them empty:
+ * they go through the scheduler in order, after their dependencies, and their
+ * fences signal with -ESRCH. The scheduler's own cancellation in
+ * drm_sched_entity_fini() is never reached with jobs queued: on 6.1 it leaks
+ * a reference to the last scheduled fence when that has already signalled.
+ */
+static void ncgpu_engine_cancel(struct ncgpu_file *nfile, struct drm_gpu_scheduler *sched)
+{
+	wait_event_timeout(sched->job_scheduled, ncgpu_entity_queue_empty(&nfile->entity), HZ);
+	WRITE_ONCE(nfile->cancelled, true);
+	wait_event(sched->job_scheduled, ncgpu_entity_queue_empty(&nfile->entity));
+}
+
 /**
  * ncgpu_engine_postclose() - Wind a closed DRM file's jobs down.
  * @drm: DRM device.
  * @file: The file being closed.
  *
- * A live process waits, killably, for its jobs to finish. An exiting one
- * gives them about a second (drm_sched_entity_flush()); the ones not
- * started by then are cancelled and their fences signal with -ESRCH.
+ * A live process waits, killably, for its jobs to finish. An exiting (or
+ * killed) one gives them about a second, as drm_sched_entity_flush() does;
+ * the ones not started by then are cancelled and their fences signal with
+ * -ESRCH.
  */
 void ncgpu_engine_postclose(struct drm_device *drm, struct drm_file *file)
 {
+	struct drm_gpu_scheduler *sched = &to_ncgpu_device(drm)->engine.sched;
 	struct ncgpu_file *nfile = file->driver_priv;
 
-	if (!(current->flags & PF_EXITING))
-		wait_event_killable(nfile->jobs_wq, !atomic_read(&nfile->jobs));
+	if ((current->flags & PF_EXITING) ||
+	    wait_event_killable(nfile->jobs_wq, !atomic_read(&nfile->jobs)))
+		ncgpu_engine_cancel(nfile, sched);
 	drm_sched_entity_destroy(&nfile->entity);
 	ncgpu_file_put(nfile);
 }

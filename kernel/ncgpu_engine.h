@@ -77,6 +77,12 @@ struct ncgpu_file {
 
 	/** @jobs_wq: Woken whenever @jobs drops. */
 	wait_queue_head_t jobs_wq;
+
+	/**
+	 * @cancelled: The file was closed by an exiting process: the jobs that
+	 * have not started yet complete with -ESRCH, without running.
+	 */
+	bool cancelled;
 };
 
 int ncgpu_engine_init(struct ncgpu_device *ndev, u32 timeout_ms, u32 max_queued_jobs);

@@ -161,7 +161,7 @@ run_loaded() {
 
 # Any kernel warning during a run fails it; they are listed for the log.
 check_kernel_log() {
-	alarms=$(dmesg | grep -E "$DMESG_ALARM")
+	alarms=$(dmesg | grep -E "$DMESG_ALARM" | grep -v -E "${DMESG_IGNORE:-^$}")
 	# From the first alarm on: the first report explains the rest.
 	[ -n "$alarms" ] && dmesg | awk -v re="$DMESG_ALARM" '$0 ~ re { on = 1 } on' |
 		head -n 80 | comment

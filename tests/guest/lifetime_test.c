@@ -348,6 +348,7 @@ TEST_F(lifetime, exiting_process_jobs_are_cancelled_then_module_unloads)
 		TH_LOG("100 s of jobs still hold ncgpu 10 s after their process exited");
 	printf("# ncgpu unused %lld ms after the process exited\n",
 	       (long long)((ncgpu_now_ns() - exited) / NCGPU_TEST_NSEC_PER_MSEC));
+	fflush(stdout);
 	ASSERT_UNLOADS_THEN_RELOAD();
 }
 

@@ -14,6 +14,7 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
+#include "ncgpu_sync_test.h"
 #include "ncgpu_test.h"
 
 #define ROUNDS 100
@@ -36,9 +37,13 @@ struct flood {
 	uint32_t imported;
 	/* A syncobj that never got a fence. */
 	uint32_t empty_syncobj;
+	/* The syncobj a SUBMIT with a bad sync op would have signalled. */
+	uint32_t signal_target;
 	/* The dma-buf of the NO_MMAP BO. */
 	int no_mmap_dmabuf;
 	uint64_t wc_offset;
+	/* Guessed fake offsets of another NO_MMAP BO and import (0 without vgem). */
+	uint64_t no_mmap_offset, imported_offset;
 };
 
 struct bad_call {
@@ -228,6 +233,44 @@ static int bad_submit(struct flood *f, int variant)
 	return ncgpu_ioctl(f->fd, DRM_IOCTL_NCGPU_SUBMIT, &s);
 }
 
+/* Variants 0-3 break the syncs array, 4-10 its second op. */
+static int bad_submit_syncs(struct flood *f, int variant)
+{
+	struct drm_ncgpu_sync_op ops[2] = {
+		ncgpu_signal_op(f->signal_target, 0), ncgpu_signal_op(f->signal_target, 0),
+	};
+	uint8_t wide[WIDE_ELEMENT];
+	struct drm_ncgpu_submit s = { .syncs = DRM_NCGPU_OBJ_ARRAY(2, ops) };
+
+	switch (variant) {
+	case 4:
+		ops[1].flags |= 1u << 8;
+		break;
+	case 5:
+		ops[1].flags |= 2;
+		break;
+	case 6:
+		ops[1].timeline_point = 1;
+		break;
+	case 7:
+		ops[1] = ncgpu_signal_op(f->signal_target, 1);
+		ops[1].timeline_point = 0;
+		break;
+	case 8:
+		ops[1].handle = BAD_HANDLE;
+		break;
+	case 9:
+		ops[1] = ncgpu_wait_op(f->empty_syncobj, 0);
+		break;
+	case 10:
+		ops[1] = ncgpu_wait_op(f->empty_syncobj, 1);
+		break;
+	default:
+		break_array(&s.syncs, sizeof(ops[0]), f->info.max_submit_syncs, wide, variant);
+	}
+	return ncgpu_ioctl(f->fd, DRM_IOCTL_NCGPU_SUBMIT, &s);
+}
+
 /* Keeps f->busy busy for a while, so that waits on it poll busy or time out. */
 static int make_busy(struct flood *f)
 {
@@ -240,13 +283,13 @@ static int make_busy(struct flood *f)
 	return ncgpu_submit_cmds(f->fd, job, 2, 0, 0);
 }
 
-/* Waits on f->busy with @timeout_ns; had its job just finished, tries once more. */
-static int wait_busy(struct flood *f, int64_t timeout_ns)
+/* Waits on f->busy for @rel_ns; had its job just finished, tries once more. */
+static int wait_busy(struct flood *f, int64_t rel_ns)
 {
 	int ret = make_busy(f), tries;
 
 	for (tries = 0; !ret && tries < 2; tries++) {
-		ret = ncgpu_bo_wait(f->fd, f->busy, timeout_ns);
+		ret = ncgpu_bo_wait_for(f->fd, f->busy, rel_ns);
 		if (!ret)
 			ret = make_busy(f);
 	}
@@ -322,14 +365,35 @@ static int bad_mmap(struct flood *f, int variant)
 	case 2:
 		p = mmap(NULL, BO_SIZE, PROT_READ, MAP_SHARED, f->fd, f->wc_offset + 4096);
 		break;
-	default:
+	case 3:
 		p = mmap(NULL, BO_SIZE, PROT_READ, MAP_SHARED, f->no_mmap_dmabuf, 0);
+		break;
+	case 4:
+		p = mmap(NULL, BO_SIZE, PROT_READ, MAP_SHARED, f->fd, f->no_mmap_offset);
+		break;
+	default:
+		p = mmap(NULL, BO_SIZE, PROT_READ, MAP_SHARED, f->fd, f->imported_offset);
 	}
 	if (p != MAP_FAILED) {
 		munmap(p, BO_SIZE);
 		return 0;
 	}
 	return -errno;
+}
+
+/* An array whose stride is above 4096: BO_SYNC's (0), SUBMIT's cmds (1) or syncs (2). */
+static int bad_stride(struct flood *f, int variant)
+{
+	const struct drm_ncgpu_obj_array wide = {
+		.stride = 2 * NCGPU_TEST_MAX_STRIDE, .count = 1, .array = (uintptr_t)f,
+	};
+	struct drm_ncgpu_bo_sync sync = { .ops = wide };
+	struct drm_ncgpu_submit submit = { 0 };
+
+	if (!variant)
+		return ncgpu_ioctl(f->fd, DRM_IOCTL_NCGPU_BO_SYNC, &sync);
+	*(variant == 1 ? &submit.cmds : &submit.syncs) = wide;
+	return ncgpu_ioctl(f->fd, DRM_IOCTL_NCGPU_SUBMIT, &submit);
 }
 
 static const struct bad_call bad_calls[] = {
@@ -371,6 +435,17 @@ static const struct bad_call bad_calls[] = {
 	{ "SUBMIT bad in_syncobj", bad_submit, 14, ENOENT },
 	{ "SUBMIT bad out_syncobj", bad_submit, 15, ENOENT },
 	{ "SUBMIT in_syncobj without fence", bad_submit, 16, EINVAL },
+	{ "SUBMIT syncs stride below minimum", bad_submit_syncs, 0, EINVAL },
+	{ "SUBMIT syncs count above cap", bad_submit_syncs, 1, EINVAL },
+	{ "SUBMIT syncs non-zero element tail", bad_submit_syncs, 2, E2BIG },
+	{ "SUBMIT syncs unreadable array", bad_submit_syncs, 3, EFAULT },
+	{ "SUBMIT sync op unknown flag", bad_submit_syncs, 4, EINVAL },
+	{ "SUBMIT sync op unknown handle type", bad_submit_syncs, 5, EINVAL },
+	{ "SUBMIT binary sync op with a point", bad_submit_syncs, 6, EINVAL },
+	{ "SUBMIT timeline sync op at point 0", bad_submit_syncs, 7, EINVAL },
+	{ "SUBMIT sync op bad handle", bad_submit_syncs, 8, ENOENT },
+	{ "SUBMIT wait op without fence", bad_submit_syncs, 9, EINVAL },
+	{ "SUBMIT wait op on a point not submitted", bad_submit_syncs, 10, EINVAL },
 	{ "BO_WAIT non-zero pad", bad_bo_wait, 0, EINVAL },
 	{ "BO_WAIT negative timeout", bad_bo_wait, 1, EINVAL },
 	{ "BO_WAIT bad handle", bad_bo_wait, 2, ENOENT },
@@ -389,13 +464,19 @@ static const struct bad_call bad_calls[] = {
 	{ "mmap beyond the BO", bad_mmap, 1, EINVAL },
 	{ "mmap at an unknown offset", bad_mmap, 2, EINVAL },
 	{ "mmap of a NO_MMAP BO's dma-buf", bad_mmap, 3, EPERM },
+	{ "mmap of a NO_MMAP BO's guessed offset", bad_mmap, 4, EPERM },
+	{ "mmap of an imported BO's guessed offset", bad_mmap, 5, EINVAL },
+	{ "BO_SYNC stride above 4096", bad_stride, 0, E2BIG },
+	{ "SUBMIT stride above 4096", bad_stride, 1, E2BIG },
+	{ "SUBMIT syncs stride above 4096", bad_stride, 2, E2BIG },
 };
 
 /* Whether @call applies here: some need vgem, one a non-coherent device. */
 static bool applies(const struct flood *f, const struct bad_call *call)
 {
 	bool needs_import = (call->call == bad_bo_mmap_offset && call->variant == 3) ||
-			    (call->call == bad_bo_sync && call->variant == 6);
+			    (call->call == bad_bo_sync && call->variant == 6) ||
+			    (call->call == bad_mmap && call->variant == 5);
 	bool needs_split = call->call == bad_core_call && call->variant == 2;
 
 	return (!needs_import || f->imported) && (!needs_split || !f->io);
@@ -431,6 +512,20 @@ static int import_vgem_bo(struct flood *f, int vgem)
 	return 0;
 }
 
+static int make_no_mmap_bo(int fd, void *arg)
+{
+	uint32_t handle;
+
+	return ncgpu_bo_create(fd, BO_SIZE, DRM_NCGPU_BO_NO_MMAP, &handle);
+}
+
+static int make_import(int fd, void *vgem)
+{
+	struct ncgpu_foreign_bo bo;
+
+	return ncgpu_foreign_bo_create(fd, *(int *)vgem, BO_SIZE, &bo);
+}
+
 FIXTURE_SETUP(log)
 {
 	struct flood *f = &self->f;
@@ -447,11 +542,16 @@ FIXTURE_SETUP(log)
 	ASSERT_EQ(0, ncgpu_bo_create(f->fd, BO_SIZE, 0, &f->busy));
 	ASSERT_EQ(0, ncgpu_bo_mmap_offset(f->fd, f->wc, &f->wc_offset));
 	ASSERT_EQ(0, ncgpu_syncobj_create(f->fd, &f->empty_syncobj));
+	ASSERT_EQ(0, ncgpu_syncobj_create(f->fd, &f->signal_target));
 	ASSERT_EQ(0, ncgpu_prime_export(f->fd, f->no_mmap, &dmabuf));
 	f->no_mmap_dmabuf = dmabuf;
+	ASSERT_EQ(0, ncgpu_guess_offsets(f->fd, BO_SIZE, make_no_mmap_bo, NULL,
+					 &f->no_mmap_offset));
 	self->vgem = ncgpu_open_primary_driver("vgem");
 	if (self->vgem >= 0) {
 		ASSERT_EQ(0, import_vgem_bo(f, self->vgem));
+		ASSERT_EQ(0, ncgpu_guess_offsets(f->fd, BO_SIZE, make_import, &self->vgem,
+						 &f->imported_offset));
 	}
 }
 
@@ -497,7 +597,7 @@ TEST_F(log, bad_calls_log_nothing_above_debug)
 	/* Proves that the records of the flood are read: this one must come back. */
 	write_kmsg("<7>" MARKER "\n");
 	calls = flood(_metadata, &self->f);
-	ASSERT_EQ(0, ncgpu_bo_wait(self->f.fd, self->f.busy, 10 * NCGPU_TEST_NSEC_PER_SEC));
+	ASSERT_EQ(0, ncgpu_bo_wait_for(self->f.fd, self->f.busy, 10 * NCGPU_TEST_NSEC_PER_SEC));
 	while ((level = ncgpu_kmsg_next(kmsg, record, sizeof(record), &text)) != -EAGAIN) {
 		ASSERT_NE(-EPIPE, level) TH_LOG("kernel log records were lost: it overflowed");
 		ASSERT_LE(0, level) TH_LOG("/dev/kmsg: %s", strerror(-level));

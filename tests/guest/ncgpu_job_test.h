@@ -121,24 +121,48 @@ static inline int ncgpu_external_fence_signal(struct ncgpu_external_fence *ef)
 }
 
 /*
- * The state of the fence in @syncobj, as a sync_file reports it: 1 signalled,
- * 0 not yet, or the fence's error (negative), such as -ETIMEDOUT for a job
- * that timed out or -ESRCH for one cancelled. A failure to ask is -EIO.
+ * The state of a sync_file's fence: 1 signalled, 0 not yet, or the fence's
+ * error (negative), such as -ETIMEDOUT for a job that timed out or -ESRCH for
+ * one cancelled. A failure to ask is -EIO.
  */
+static inline int ncgpu_sync_file_status(int sync_file)
+{
+	struct sync_file_info info = { 0 };
+
+	return ncgpu_ioctl(sync_file, SYNC_IOC_FILE_INFO, &info) ? -EIO : info.status;
+}
+
+/* The state of the fence in @syncobj, as ncgpu_sync_file_status() tells it. */
 static inline int ncgpu_syncobj_fence_status(int fd, uint32_t syncobj)
 {
 	struct drm_syncobj_handle export = {
 		.handle = syncobj,
 		.flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
 	};
-	struct sync_file_info info = { 0 };
 	int ret;
 
 	if (ncgpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &export))
 		return -EIO;
-	ret = ncgpu_ioctl(export.fd, SYNC_IOC_FILE_INFO, &info) ? -EIO : info.status;
+	ret = ncgpu_sync_file_status(export.fd);
 	close(export.fd);
 	return ret;
 }
+
+#ifdef __KSELFTEST_HARNESS_H
+/*
+ * A fixture holding an open ncgpu device as self->dev (its fd also as
+ * self->fd) and a write-combined BO of @bo_size bytes as self->bo: one view,
+ * so no cache maintenance is needed.
+ */
+#define NCGPU_WC_BO_FIXTURE(name, bo_size) \
+	FIXTURE(name) { struct ncgpu_device dev; int fd; struct ncgpu_mapped_bo bo; }; \
+	FIXTURE_SETUP(name) \
+	{ \
+		ncgpu_device_setup(_metadata, &self->dev); \
+		self->fd = self->dev.fd; \
+		ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, bo_size, 0, &self->bo)); \
+	} \
+	FIXTURE_TEARDOWN(name) { close(self->fd); }
+#endif /* __KSELFTEST_HARNESS_H */
 
 #endif /* NCGPU_JOB_TEST_H */
