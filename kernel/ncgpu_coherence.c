@@ -320,11 +320,9 @@ static int ncgpu_sync_page(struct ncgpu_bo *bo, pgoff_t index, unsigned int star
 	page = ncgpu_sync_cpu_page(bo, vp, index, invalidate, &found);
 	if (IS_ERR(page))
 		return PTR_ERR(page);
-	/* Both views are zeros. Taking no lock, a long range needs another resched point. */
-	if (!page && !vp) {
-		cond_resched();
+	/* Both views are zeros. */
+	if (!page && !vp)
 		return 0;
-	}
 
 	mutex_lock(&bo->view_lock);
 	/* A page with device memory keeps its CPU page: the next sync finds it at once. */
@@ -385,6 +383,7 @@ int ncgpu_coherence_sync(struct ncgpu_bo *bo, u64 offset, u64 size, enum drm_gem
 		}
 		if (ret)
 			return ret;
+		cond_resched();
 	}
 	return 0;
 }
@@ -506,6 +505,7 @@ static void ncgpu_evict_bo_locked(struct ncgpu_bo *bo)
 			folio_put(folio);
 		}
 		folio_batch_init(&batch);
+		cond_resched();
 	}
 }
 
@@ -548,7 +548,9 @@ void ncgpu_coherence_fini(struct ncgpu_bo *bo)
 		list_del(&bo->cached_link);
 		mutex_unlock(&ndev->cached_bos_lock);
 	}
-	xa_for_each(&bo->view_pages, index, vp)
+	xa_for_each(&bo->view_pages, index, vp) {
 		ncgpu_view_page_free(vp);
+		cond_resched();
+	}
 	xa_destroy(&bo->view_pages);
 }
