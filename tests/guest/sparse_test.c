@@ -32,39 +32,6 @@
 #define SMALL_BO_SIZE (64 * 4096)
 #define TOUCHED_PAGE 5
 
-/* A field of /proc/meminfo in KiB, or -1. */
-static long meminfo_kib(const char *name)
-{
-	size_t len = strlen(name);
-	char line[256];
-	long value = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (value < 0 && fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ':')
-			value = strtol(line + len + 1, NULL, 10);
-	fclose(f);
-	return value;
-}
-
-/* Pages on the per-CPU free lists, which MemFree does not count. */
-static long pcp_free_kib(void)
-{
-	char line[256];
-	long pages = 0;
-	FILE *f = fopen("/proc/zoneinfo", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line + strspn(line, " "), "count:", 6))
-			pages += strtol(line + strspn(line, " ") + 6, NULL, 10);
-	fclose(f);
-	return pages * (getpagesize() / 1024);
-}
-
 /*
  * What the system holds, in KiB: memory in use (free memory with the per-CPU
  * lists, as a loss) and shmem pages.
@@ -77,21 +44,12 @@ struct usage {
 static struct usage usage_now(void)
 {
 	struct usage u = {
-		.used = -(meminfo_kib("MemFree") + pcp_free_kib()),
-		.shmem = meminfo_kib("Shmem"),
+		.used = -(ncgpu_proc_value("/proc/meminfo", "MemFree") +
+			  ncgpu_pcp_free_pages() * (getpagesize() / 1024)),
+		.shmem = ncgpu_proc_value("/proc/meminfo", "Shmem"),
 	};
 
 	return u;
-}
-
-/*
- * Memory that other kernel activity may take meanwhile: per-CPU caches and
- * the like. The debug lane raises it (KASAN's quarantine, kmemleak's
- * metadata) with NCGPU_MEMORY_SLACK_KIB.
- */
-static long memory_slack_kib(void)
-{
-	return (long)ncgpu_env_u64("NCGPU_MEMORY_SLACK_KIB", 4 * 1024);
 }
 
 /*
@@ -151,7 +109,7 @@ static void wait_for_memory_back(const struct usage *before)
 	do {
 		now = usage_now();
 		if (now.shmem - before->shmem < SHMEM_SLACK_KIB &&
-		    now.used - before->used < memory_slack_kib())
+		    now.used - before->used < ncgpu_memory_slack_kib())
 			return;
 		usleep(10000);
 	} while (ncgpu_now_ns() < deadline);
@@ -168,31 +126,37 @@ static void create(struct __test_metadata *_metadata, int fd, uint64_t size, uin
 	ASSERT_EQ(0, ncgpu_bo_create(fd, size, WB, handle));
 }
 
-/* Both views of a never-mapped BO are zeros: the sync has nothing to do. */
-TEST_F(sparse, flush_of_untouched_bo_populates_no_page)
+/*
+ * Both views of a never-mapped BO are zeros: a sync of the whole BO has
+ * nothing to do. Returns the KiB by which Shmem grew around it.
+ */
+static long shmem_kib_after_syncing_untouched_bo(struct __test_metadata *_metadata,
+						 FIXTURE_DATA(sparse) *self, uint32_t type)
 {
-	struct usage before = usage_now(), after;
+	struct usage before = usage_now();
 	uint32_t bo;
 
 	create(_metadata, self->fd, self->big, &bo);
-	ASSERT_EQ(0, ncgpu_sync(self->fd, bo, FLUSH, 0, self->big));
-	after = usage_now();
-	ASSERT_GT(SHMEM_SLACK_KIB, after.shmem - before.shmem)
+	EXPECT_EQ(0, ncgpu_sync(self->fd, bo, type, 0, self->big));
+	return usage_now().shmem - before.shmem;
+}
+
+TEST_F(sparse, flush_of_untouched_bo_populates_no_page)
+{
+	long grown = shmem_kib_after_syncing_untouched_bo(_metadata, self, FLUSH);
+
+	ASSERT_GT(SHMEM_SLACK_KIB, grown)
 		TH_LOG("flushing an untouched %llu MiB BO populated %ld KiB",
-		       (unsigned long long)(self->big / NCGPU_TEST_MIB), after.shmem - before.shmem);
+		       (unsigned long long)(self->big / NCGPU_TEST_MIB), grown);
 }
 
 TEST_F(sparse, flush_and_invalidate_of_untouched_bo_populates_no_page)
 {
-	struct usage before = usage_now(), after;
-	uint32_t bo;
+	long grown = shmem_kib_after_syncing_untouched_bo(_metadata, self, FLUSH_INV);
 
-	create(_metadata, self->fd, self->big, &bo);
-	ASSERT_EQ(0, ncgpu_sync(self->fd, bo, FLUSH_INV, 0, self->big));
-	after = usage_now();
-	ASSERT_GT(SHMEM_SLACK_KIB, after.shmem - before.shmem)
+	ASSERT_GT(SHMEM_SLACK_KIB, grown)
 		TH_LOG("invalidating an untouched %llu MiB BO populated %ld KiB",
-		       (unsigned long long)(self->big / NCGPU_TEST_MIB), after.shmem - before.shmem);
+		       (unsigned long long)(self->big / NCGPU_TEST_MIB), grown);
 }
 
 /* Nor does the model keep anything for their pages: state comes with use. */
@@ -208,7 +172,7 @@ TEST_F(sparse, syncs_of_untouched_bos_keep_no_state_per_page)
 		ASSERT_EQ(0, ncgpu_sync(self->fd, bos[i], FLUSH_INV, self->big - 64, 64));
 	}
 	after = usage_now();
-	ASSERT_GT(memory_slack_kib(), after.used - before.used)
+	ASSERT_GT(ncgpu_memory_slack_kib(), after.used - before.used)
 		TH_LOG("syncing 128 bytes of %d untouched %llu MiB BOs took %ld KiB",
 		       UNTOUCHED_BOS, (unsigned long long)(self->big / NCGPU_TEST_MIB),
 		       after.used - before.used);
@@ -243,7 +207,7 @@ TEST_F(sparse, job_writing_untouched_bo_grows_only_the_device_view_by_a_page)
 	EXPECT_GT(SHMEM_SLACK_KIB, after.shmem - before.shmem)
 		TH_LOG("a job writing 64 bytes of an untouched BO populated %ld KiB",
 		       after.shmem - before.shmem);
-	ASSERT_GT(memory_slack_kib(), after.used - before.used)
+	ASSERT_GT(ncgpu_memory_slack_kib(), after.used - before.used)
 		TH_LOG("a job writing 64 bytes of an untouched BO took %ld KiB",
 		       after.used - before.used);
 }
