@@ -162,7 +162,7 @@ static int ncgpu_ioctl_dev_query(struct drm_device *drm, void *data, struct drm_
 		args->size = sizeof(info);
 		return 0;
 	}
-	if (args->size < 16)
+	if (args->size < NCGPU_UOBJ_MIN_SIZE(info))
 		return -EINVAL;
 
 	ncgpu_fill_dev_info(to_ncgpu_device(drm), &info);

@@ -359,9 +359,7 @@ int ncgpu_ioctl_bo_sync(struct drm_device *drm, void *data, struct drm_file *fil
 	u32 i;
 	int ret;
 
-	ret = ncgpu_obj_array_copy(&args->ops, NCGPU_MAX_SYNC_OPS, sizeof(*ops),
-				   offsetofend(struct drm_ncgpu_bo_sync_op, size),
-				   (void **)&ops);
+	ret = NCGPU_UOBJ_GET_ARRAY(&ops, NCGPU_MAX_SYNC_OPS, &args->ops);
 	if (ret)
 		return ret;
 

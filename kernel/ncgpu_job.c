@@ -467,8 +467,7 @@ int ncgpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 	if (args->flags || args->pad)
 		return -EINVAL;
 
-	ret = ncgpu_obj_array_copy(&args->cmds, NCGPU_MAX_CMDS, sizeof(*ucmds),
-				   offsetofend(struct drm_ncgpu_cmd, value), (void **)&ucmds);
+	ret = NCGPU_UOBJ_GET_ARRAY(&ucmds, NCGPU_MAX_CMDS, &args->cmds);
 	if (ret)
 		return ret;
 

@@ -128,9 +128,7 @@ int ncgpu_sync_ops_parse(struct ncgpu_sync_ops *sync_ops, struct drm_file *file,
 	u32 i;
 	int ret;
 
-	ret = ncgpu_obj_array_copy(syncs, NCGPU_MAX_SUBMIT_SYNCS, sizeof(*uops),
-				   offsetofend(struct drm_ncgpu_sync_op, timeline_point),
-				   (void **)&uops);
+	ret = NCGPU_UOBJ_GET_ARRAY(&uops, NCGPU_MAX_SUBMIT_SYNCS, syncs);
 	if (ret || !syncs->count)
 		return ret;
 
