@@ -451,7 +451,8 @@ static int ncgpu_get_syncobjs(struct drm_file *file, const struct drm_ncgpu_subm
  * job slots, makes the job ready and queues it, without waiting for it to
  * run.
  *
- * Return: 0 once queued, or an error of &struct drm_ncgpu_submit.
+ * Return: 0 once queued, or an error of SUBMIT in the uAPI header's "Checks
+ * and errors".
  */
 int ncgpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 {

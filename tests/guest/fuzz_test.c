@@ -109,8 +109,8 @@ static const char *const call_names[NR_CALLS] = {
 };
 
 /*
- * The errnos each call may return at all (zero-terminated): the spec's for
- * ncgpu's ioctls, plus EFAULT for a bad argument pointer; the DRM core's and
+ * The errnos each call may return at all (zero-terminated): for ncgpu's
+ * ioctls, those of the uAPI header's "Checks and errors", plus EFAULT for a bad argument pointer; the DRM core's and
  * the mm's for the others. EMFILE is absent: the fuzzer keeps few fds.
  */
 static const int allowed_errnos[NR_CALLS][8] = {
@@ -343,7 +343,7 @@ static const char *judge(enum call call, int err, enum expect expect)
 	if (err == EINTR || (err >= 512 && err <= 516))
 		return "was interrupted (EINTR/ERESTART* must never reach userspace)";
 	if (err && !in_list(allowed_errnos[call], 8, err))
-		return "returned an errno the spec does not allow for it";
+		return "returned an errno the uAPI does not allow for it";
 	switch (expect) {
 	case EXPECT_SUCCESS:
 		return err && !in_list(valid_errnos[call], 4, err) ? "rejected a valid call" : NULL;
