@@ -97,6 +97,11 @@ static unsigned int ncgpu_words_per_line(struct ncgpu_device *ndev)
 	return ndev->sync_granule / sizeof(u64);
 }
 
+static void ncgpu_view_page_cache_destroy(void *cache)
+{
+	kmem_cache_destroy(cache);
+}
+
 /**
  * ncgpu_coherence_init() - Prepare the coherence model of a device.
  * @ndev: The device, its sync_granule set.
@@ -114,29 +119,36 @@ int ncgpu_coherence_init(struct ncgpu_device *ndev)
 
 	ndev->line_snapshot = __devm_alloc_percpu(ndev->drm.dev, ndev->sync_granule,
 						  sizeof(u64));
-	return ndev->line_snapshot ? 0 : -ENOMEM;
+	if (!ndev->line_snapshot)
+		return -ENOMEM;
+
+	ndev->view_page_cache = KMEM_CACHE(ncgpu_view_page, SLAB_ACCOUNT);
+	if (!ndev->view_page_cache)
+		return -ENOMEM;
+	return devm_add_action_or_reset(ndev->drm.dev, ncgpu_view_page_cache_destroy,
+					ndev->view_page_cache);
 }
 
-static void ncgpu_view_page_free(struct ncgpu_view_page *vp)
+static void ncgpu_view_page_free(struct ncgpu_device *ndev, struct ncgpu_view_page *vp)
 {
 	if (vp->dev)
 		__free_page(vp->dev);
 	if (vp->cpu)
 		put_page(vp->cpu);
 	kfree(vp->synced);
-	kfree(vp);
+	kmem_cache_free(ndev->view_page_cache, vp);
 }
 
 static struct ncgpu_view_page *ncgpu_view_page_alloc(struct ncgpu_device *ndev, gfp_t gfp)
 {
-	struct ncgpu_view_page *vp = kzalloc(sizeof(*vp), gfp);
+	struct ncgpu_view_page *vp = kmem_cache_zalloc(ndev->view_page_cache, gfp);
 
 	if (!vp)
 		return NULL;
 	vp->synced = kcalloc(ncgpu_lines_per_page(ndev), sizeof(u64), gfp);
 	vp->dev = alloc_page(gfp | __GFP_ZERO);
 	if (!vp->synced || !vp->dev) {
-		ncgpu_view_page_free(vp);
+		ncgpu_view_page_free(ndev, vp);
 		return NULL;
 	}
 	return vp;
@@ -179,7 +191,7 @@ static struct ncgpu_view_page *ncgpu_view_page_install(struct ncgpu_bo *bo, pgof
 	ret = xa_insert(&bo->view_pages, index, vp, gfp);
 	if (!ret)
 		return vp;
-	ncgpu_view_page_free(vp);
+	ncgpu_view_page_free(ncgpu_bo_device(bo), vp);
 	/* -EBUSY: another sync or SUBMIT installed it first. */
 	return ret == -EBUSY ? xa_load(&bo->view_pages, index) : ERR_PTR(ret);
 }
@@ -549,7 +561,7 @@ void ncgpu_coherence_fini(struct ncgpu_bo *bo)
 		mutex_unlock(&ndev->cached_bos_lock);
 	}
 	xa_for_each(&bo->view_pages, index, vp) {
-		ncgpu_view_page_free(vp);
+		ncgpu_view_page_free(ndev, vp);
 		cond_resched();
 	}
 	xa_destroy(&bo->view_pages);
