@@ -3,15 +3,21 @@
  * Copyright (C) 2026 The ncgpu authors
  */
 
+#include <linux/device.h>
 #include <linux/highmem.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
+#include <linux/percpu.h>
 #include <linux/random.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
-#include <linux/xxhash.h>
+#include <linux/xarray.h>
 
 #include <drm/drm_print.h>
 
 #include "ncgpu_coherence.h"
 #include "ncgpu_gem.h"
+#include "ncgpu_line.h"
 
 /**
  * DOC: The coherence model
@@ -25,46 +31,60 @@
  * - A line is dirty when its CPU view differs from what was last synced. Each
  *   line keeps a 64-bit hash of its last synced content.
  * - FLUSH writes the dirty lines of the range, whole, to the device view.
- * - FLUSH_AND_INVALIDATE flushes, then copies the device view over the CPU
- *   view of those lines.
+ * - FLUSH_AND_INVALIDATE flushes, then reloads the CPU view of those lines
+ *   from the device view, in one step per line as far as the CPU can tell:
+ *   a CPU store that lands meanwhile is kept and leaves its line dirty
+ *   (ncgpu_line_clean(), ncgpu_line_reload()).
  * - With evict_chaos, dirty lines are written back spontaneously at job
  *   completion, as real caches evict them.
  *
- * Memory is spent lazily. The view is created when the BO is first mapped,
- * synced or used by the device: it pins the CPU pages and costs 16 bytes per
- * page. A device page and the hash table of its lines are allocated when a
- * flush first writes a line of that page, or when SUBMIT reserves the pages a
- * job will write; an absent page reads as zeros and an absent hash table as
- * "synced as zeros". The engine reads and writes the view on the way to a
- * job fence's signal, so nothing allocates memory while holding view_lock
- * but with GFP_NOWAIT. A page
- * in full use costs PAGE_SIZE + 8 * PAGE_SIZE / sync_granule + 16 bytes:
- * 1.127 times the BO's size at the default granule of 64 bytes.
+ * Memory follows what is touched. The device view is an xarray of
+ * &struct ncgpu_view_page, one per page that a flush wrote a dirty line to or
+ * that a job writes (SUBMIT reserves those before the job is armed); an
+ * absent page reads as zeros on the device and counts as synced as zeros.
+ * Attaching the model pins no CPU page. It finds the CPU view in the BO's
+ * page cache when it needs it, and a page the CPU never touched is a hole
+ * there, which reads as zeros too. So a sync where both views are zero
+ * allocates nothing, and attaching the model costs nothing but a list entry.
+ * A page with a device view keeps a reference to its CPU page once a sync
+ * has found it, which a CPU write made exist: later syncs need no lookup. A
+ * CPU mapping pins every page of the BO, as the shmem helper does. A page in
+ * full use costs PAGE_SIZE + 8 * PAGE_SIZE / sync_granule + 32 bytes, plus
+ * its xarray slot: 1.135 times the BO's size at the default granule of 64
+ * bytes.
+ *
+ * The engine reads and writes the device view, and evicts lines, on the way
+ * to a job fence's signal (ncgpu_coherence_read(), ncgpu_coherence_write(),
+ * ncgpu_coherence_evict()). So nothing allocates while holding view_lock but
+ * with GFP_NOWAIT, and the model never takes shmem's locks under it: the
+ * eviction finds CPU pages through lockless page cache lookups.
  */
 
 /**
  * struct ncgpu_view_page - Device view of one page of a BO.
+ *
+ * Created when first needed, filled with zeros, and kept until the BO is
+ * freed: a pointer found in &ncgpu_bo.view_pages stays valid meanwhile.
  */
 struct ncgpu_view_page {
-	/** @dev: Device view of the page; NULL reads as zeros. */
+	/** @index: The page's index in the BO. */
+	pgoff_t index;
+
+	/** @dev: Device view of the page. */
 	struct page *dev;
 
 	/**
+	 * @cpu: The CPU view of the page, held once a sync has found it in
+	 * the page cache, so that later syncs need no lookup; NULL until
+	 * then. Set once, under &ncgpu_bo.view_lock.
+	 */
+	struct page *cpu;
+
+	/**
 	 * @synced: Per line, the hash of its last synced content XORed with
-	 * the hash of a zero line; NULL when every line was synced as zeros.
+	 * the hash of a zero line, so that zeros mean "synced as zeros".
 	 */
 	u64 *synced;
-};
-
-/**
- * struct ncgpu_device_view - The device view of a write-back BO.
- */
-struct ncgpu_device_view {
-	/** @npages: Number of pages of the BO. */
-	pgoff_t npages;
-
-	/** @pages: Per page state, @npages entries. */
-	struct ncgpu_view_page pages[];
 };
 
 static unsigned int ncgpu_lines_per_page(struct ncgpu_device *ndev)
@@ -72,160 +92,135 @@ static unsigned int ncgpu_lines_per_page(struct ncgpu_device *ndev)
 	return PAGE_SIZE / ndev->sync_granule;
 }
 
-static u64 ncgpu_line_hash(struct ncgpu_device *ndev, const void *line)
+static unsigned int ncgpu_words_per_line(struct ncgpu_device *ndev)
 {
-	return xxh64(line, ndev->sync_granule, 0) ^ ndev->zero_line_hash;
+	return ndev->sync_granule / sizeof(u64);
 }
 
-static struct ncgpu_device_view *ncgpu_view_alloc(struct ncgpu_bo *bo)
+static void ncgpu_view_page_cache_destroy(void *cache)
 {
-	pgoff_t npages = bo->base.base.size >> PAGE_SHIFT;
-	struct ncgpu_device_view *view;
-	int ret;
-
-	view = kvzalloc(struct_size(view, pages, npages), NCGPU_USER_GFP);
-	if (!view)
-		return ERR_PTR(-ENOMEM);
-	view->npages = npages;
-
-	/* The CPU view stays pinned so the model can find a page in O(1). */
-	ret = drm_gem_shmem_get_pages(&bo->base);
-	if (ret) {
-		kvfree(view);
-		return ERR_PTR(ret);
-	}
-	return view;
-}
-
-static void ncgpu_view_free(struct ncgpu_bo *bo, struct ncgpu_device_view *view)
-{
-	pgoff_t index;
-
-	for (index = 0; index < view->npages; index++) {
-		if (view->pages[index].dev)
-			__free_page(view->pages[index].dev);
-		kfree(view->pages[index].synced);
-	}
-	kvfree(view);
-	drm_gem_shmem_put_pages(&bo->base);
+	kmem_cache_destroy(cache);
 }
 
 /**
- * ncgpu_coherence_attach() - Create the device view of a BO if it has none.
+ * ncgpu_coherence_init() - Prepare the coherence model of a device.
+ * @ndev: The device, its sync_granule set.
+ *
+ * Return: 0 on success, -ENOMEM.
+ */
+int ncgpu_coherence_init(struct ncgpu_device *ndev)
+{
+	u64 *zeros = kzalloc(ndev->sync_granule, GFP_KERNEL);
+
+	if (!zeros)
+		return -ENOMEM;
+	ndev->zero_line_hash = ncgpu_line_hash_words(zeros, ncgpu_words_per_line(ndev));
+	kfree(zeros);
+
+	ndev->line_snapshot = __devm_alloc_percpu(ndev->drm.dev, ndev->sync_granule,
+						  sizeof(u64));
+	if (!ndev->line_snapshot)
+		return -ENOMEM;
+
+	ndev->view_page_cache = KMEM_CACHE(ncgpu_view_page, SLAB_ACCOUNT);
+	if (!ndev->view_page_cache)
+		return -ENOMEM;
+	return devm_add_action_or_reset(ndev->drm.dev, ncgpu_view_page_cache_destroy,
+					ndev->view_page_cache);
+}
+
+static void ncgpu_view_page_free(struct ncgpu_device *ndev, struct ncgpu_view_page *vp)
+{
+	if (vp->dev)
+		__free_page(vp->dev);
+	if (vp->cpu)
+		put_page(vp->cpu);
+	kfree(vp->synced);
+	kmem_cache_free(ndev->view_page_cache, vp);
+}
+
+static struct ncgpu_view_page *ncgpu_view_page_alloc(struct ncgpu_device *ndev, gfp_t gfp)
+{
+	struct ncgpu_view_page *vp = kmem_cache_zalloc(ndev->view_page_cache, gfp);
+
+	if (!vp)
+		return NULL;
+	vp->synced = kcalloc(ncgpu_lines_per_page(ndev), sizeof(u64), gfp);
+	vp->dev = alloc_page(gfp | __GFP_ZERO);
+	if (!vp->synced || !vp->dev) {
+		ncgpu_view_page_free(ndev, vp);
+		return NULL;
+	}
+	return vp;
+}
+
+/*
+ * The device view of page @index, or NULL. Syncs come in runs on one page
+ * (a batch walking a buffer), so the page found last is tried first.
+ */
+static struct ncgpu_view_page *ncgpu_view_page_find(struct ncgpu_bo *bo, pgoff_t index)
+{
+	struct ncgpu_view_page *vp = READ_ONCE(bo->view_hint);
+
+	if (vp && vp->index == index)
+		return vp;
+	vp = xa_load(&bo->view_pages, index);
+	if (vp)
+		WRITE_ONCE(bo->view_hint, vp);
+	return vp;
+}
+
+/*
+ * Gives page @index of the device view its memory, unless it has some. A new
+ * page holds zeros and its lines count as synced as zeros, which is what an
+ * absent page means, so it is published without view_lock: @gfp may then
+ * reclaim. Under view_lock, only GFP_NOWAIT.
+ */
+static struct ncgpu_view_page *ncgpu_view_page_install(struct ncgpu_bo *bo, pgoff_t index,
+						       gfp_t gfp)
+{
+	struct ncgpu_view_page *vp = xa_load(&bo->view_pages, index);
+	int ret;
+
+	if (vp)
+		return vp;
+	vp = ncgpu_view_page_alloc(ncgpu_bo_device(bo), gfp);
+	if (!vp)
+		return ERR_PTR(-ENOMEM);
+	vp->index = index;
+	ret = xa_insert(&bo->view_pages, index, vp, gfp);
+	if (!ret)
+		return vp;
+	ncgpu_view_page_free(ncgpu_bo_device(bo), vp);
+	/* -EBUSY: another sync or SUBMIT installed it first. */
+	return ret == -EBUSY ? xa_load(&bo->view_pages, index) : ERR_PTR(ret);
+}
+
+/**
+ * ncgpu_coherence_attach() - Make the model follow a BO.
  * @bo: A BO with two views (ncgpu_bo_has_device_view()).
  *
- * Return: 0 on success, a negative error code otherwise.
+ * Puts the BO on the device's list of write-back BOs, whose dirty lines the
+ * spontaneous eviction walks. Allocates nothing and pins no page: the device
+ * view grows page by page as it is used.
+ *
+ * Return: 0.
  */
 int ncgpu_coherence_attach(struct ncgpu_bo *bo)
 {
 	struct ncgpu_device *ndev = ncgpu_bo_device(bo);
-	struct ncgpu_device_view *view;
-	bool installed;
 
-	/* Once set, the view stays until the BO is freed: no lock to check. */
-	if (smp_load_acquire(&bo->dview))
+	/* Once set, the BO stays on the list until it is freed. */
+	if (READ_ONCE(bo->view_attached))
 		return 0;
 
-	/* Outside view_lock, which the engine takes on the way to a fence's signal. */
-	view = ncgpu_view_alloc(bo);
-	if (IS_ERR(view))
-		return PTR_ERR(view);
-
-	mutex_lock(&bo->view_lock);
-	installed = !bo->dview;
-	if (installed) {
-		/* Pairs with the lockless check: it sees a whole view. */
-		smp_store_release(&bo->dview, view);
-	}
-	mutex_unlock(&bo->view_lock);
-
-	if (!installed) {
-		ncgpu_view_free(bo, view);
-		return 0;
-	}
-	/* Outside view_lock: the eviction takes the list lock first. */
 	mutex_lock(&ndev->cached_bos_lock);
-	list_add_tail(&bo->cached_link, &ndev->cached_bos);
+	if (!bo->view_attached) {
+		list_add_tail(&bo->cached_link, &ndev->cached_bos);
+		WRITE_ONCE(bo->view_attached, true);
+	}
 	mutex_unlock(&ndev->cached_bos_lock);
 	return 0;
-}
-
-/*
- * Lines are copied a word at a time. memcpy() and memset() of a few dozen
- * bytes become "rep movsb" and "rep stosb" on x86, which QEMU's TCG, where
- * this model usually runs, executes one byte per step. Lines are at least 16
- * bytes and aligned to their size.
- */
-static void ncgpu_line_copy(struct ncgpu_device *ndev, u8 *dst, const u8 *src)
-{
-	unsigned int i;
-
-	for (i = 0; i < ndev->sync_granule; i += sizeof(u64))
-		*(u64 *)(dst + i) = *(const u64 *)(src + i);
-}
-
-static void ncgpu_line_zero(struct ncgpu_device *ndev, u8 *dst)
-{
-	unsigned int i;
-
-	for (i = 0; i < ndev->sync_granule; i += sizeof(u64))
-		*(u64 *)(dst + i) = 0;
-}
-
-static int ncgpu_view_page_populate_locked(struct ncgpu_device *ndev,
-					   struct ncgpu_view_page *vp, gfp_t gfp)
-{
-	/* Hashes first: a device page never exists without them. */
-	if (!vp->synced) {
-		vp->synced = kcalloc(ncgpu_lines_per_page(ndev), sizeof(u64), gfp);
-		if (!vp->synced)
-			return -ENOMEM;
-	}
-	if (!vp->dev) {
-		vp->dev = alloc_page(gfp | __GFP_ZERO);
-		if (!vp->dev)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static bool ncgpu_view_page_populated(struct ncgpu_view_page *vp)
-{
-	return vp->dev && vp->synced;
-}
-
-/*
- * Gives a page of the view its device memory. It allocates outside
- * view_lock: the engine takes that lock on the way to a fence's signal, so
- * nothing may wait for memory reclaim while holding it.
- */
-static int ncgpu_view_page_populate(struct ncgpu_bo *bo, pgoff_t index)
-{
-	struct ncgpu_view_page *vp = &bo->dview->pages[index], spare;
-	struct ncgpu_device *ndev = ncgpu_bo_device(bo);
-	bool populated;
-	int ret;
-
-	mutex_lock(&bo->view_lock);
-	populated = ncgpu_view_page_populated(vp);
-	mutex_unlock(&bo->view_lock);
-	if (populated)
-		return 0;
-
-	spare = (struct ncgpu_view_page) { };
-	ret = ncgpu_view_page_populate_locked(ndev, &spare, NCGPU_USER_GFP);
-	if (!ret) {
-		mutex_lock(&bo->view_lock);
-		if (!vp->synced)
-			swap(vp->synced, spare.synced);
-		if (!vp->dev)
-			swap(vp->dev, spare.dev);
-		mutex_unlock(&bo->view_lock);
-	}
-	kfree(spare.synced);
-	if (spare.dev)
-		__free_page(spare.dev);
-	return ret;
 }
 
 /**
@@ -240,16 +235,16 @@ static int ncgpu_view_page_populate(struct ncgpu_bo *bo, pgoff_t index)
  */
 int ncgpu_coherence_reserve(struct ncgpu_bo *bo, u64 offset, u64 size)
 {
+	struct ncgpu_view_page *vp;
 	pgoff_t index, last;
-	int ret;
 
 	if (!size)
 		return 0;
 	last = (offset + size - 1) >> PAGE_SHIFT;
 	for (index = offset >> PAGE_SHIFT; index <= last; index++) {
-		ret = ncgpu_view_page_populate(bo, index);
-		if (ret)
-			return ret;
+		vp = ncgpu_view_page_install(bo, index, NCGPU_USER_GFP);
+		if (IS_ERR(vp))
+			return PTR_ERR(vp);
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		cond_resched();
@@ -257,71 +252,106 @@ int ncgpu_coherence_reserve(struct ncgpu_bo *bo, u64 offset, u64 size)
 	return 0;
 }
 
-static u64 ncgpu_synced_hash(const struct ncgpu_view_page *vp, unsigned int line)
-{
-	return vp->synced ? vp->synced[line] : 0;
-}
-
 /*
- * Writes one line back when it is dirty. @cpu maps the CPU page, @off is the
- * line's offset in the page. -EAGAIN: the line is dirty and its page has no
- * device memory yet.
+ * Syncs the lines of [@start, @end) of a page; @cpu maps its CPU view. The
+ * snapshot is per CPU: preemption stays off while a line is synced.
  */
-static int ncgpu_line_flush(struct ncgpu_device *ndev, struct ncgpu_view_page *vp,
-			    u8 *cpu, unsigned int off)
+static int ncgpu_sync_lines_locked(struct ncgpu_device *ndev, struct ncgpu_view_page *vp,
+				   u8 *cpu, unsigned int start, unsigned int end,
+				   enum drm_gem_sync_op op)
 {
-	unsigned int line = off / ndev->sync_granule;
-	u64 hash = ncgpu_line_hash(ndev, cpu + off);
-	u8 *dev;
-
-	if (hash == ncgpu_synced_hash(vp, line))
-		return 0;
-	if (!ncgpu_view_page_populated(vp))
-		return -EAGAIN;
-
-	dev = kmap_local_page(vp->dev);
-	ncgpu_line_copy(ndev, dev + off, cpu + off);
-	kunmap_local(dev);
-	vp->synced[line] = hash;
-	return 0;
-}
-
-/* Drops the CPU's copy of one clean line: the CPU view reloads the device view. */
-static void ncgpu_line_invalidate(struct ncgpu_device *ndev, struct ncgpu_view_page *vp,
-				  u8 *cpu, unsigned int off)
-{
-	unsigned int line = off / ndev->sync_granule;
-	u8 *dev;
-
-	if (!vp->dev) {
-		ncgpu_line_zero(ndev, cpu + off);
-		return;
-	}
-	dev = kmap_local_page(vp->dev);
-	ncgpu_line_copy(ndev, cpu + off, dev + off);
-	/*
-	 * The device line's hash, not the CPU line's: a store that lands on
-	 * the CPU line meanwhile makes it dirty instead of passing as synced.
-	 */
-	vp->synced[line] = ncgpu_line_hash(ndev, dev + off);
-	kunmap_local(dev);
-}
-
-static int ncgpu_sync_page_locked(struct ncgpu_bo *bo, pgoff_t index, unsigned int start,
-				  unsigned int end, enum drm_gem_sync_op op)
-{
-	struct ncgpu_device *ndev = ncgpu_bo_device(bo);
-	struct ncgpu_view_page *vp = &bo->dview->pages[index];
-	u8 *cpu = kmap_local_page(bo->base.pages[index]);
+	struct ncgpu_line line = {
+		.words = ncgpu_words_per_line(ndev),
+		.zero_hash = ndev->zero_line_hash,
+	};
+	u8 *dev = vp ? kmap_local_page(vp->dev) : NULL;
 	unsigned int off;
 	int ret = 0;
 
 	for (off = start; off < end && !ret; off += ndev->sync_granule) {
-		ret = ncgpu_line_flush(ndev, vp, cpu, off);
+		line.cpu = (u64 *)(cpu + off);
+		line.dev = dev ? (u64 *)(dev + off) : NULL;
+		line.synced = vp ? &vp->synced[off / ndev->sync_granule] : NULL;
+		line.snap = get_cpu_ptr(ndev->line_snapshot);
+		ret = ncgpu_line_clean(&line);
 		if (!ret && op == DRM_GEM_SYNC_CLEAN_INVALIDATE)
-			ncgpu_line_invalidate(ndev, vp, cpu, off);
+			ncgpu_line_reload(&line);
+		put_cpu_ptr(ndev->line_snapshot);
 	}
+	if (dev)
+		kunmap_local(dev);
+	return ret;
+}
+
+/*
+ * The CPU view of page @index, with a reference; NULL for a page the CPU
+ * never touched (a hole of the shmem file, which reads as zeros), unless
+ * @create asks shmem to make it. Never called under view_lock: swapping a
+ * page in or creating it allocates.
+ */
+static struct page *ncgpu_cpu_page_get(struct ncgpu_bo *bo, pgoff_t index, bool create)
+{
+	struct address_space *mapping = bo->base.base.filp->f_mapping;
+	struct page *page = find_get_page(mapping, index);
+
+	if (page)
+		return page;
+	if (!create && !xa_load(&mapping->i_pages, index))
+		return NULL;
+	return shmem_read_mapping_page_gfp(mapping, index, mapping_gfp_mask(mapping));
+}
+
+/*
+ * The CPU view of page @index for a sync, with a reference, or NULL for a
+ * hole; *@found tells whether it was looked up, and so needs to be kept in
+ * @vp or put.
+ */
+static struct page *ncgpu_sync_cpu_page(struct ncgpu_bo *bo, struct ncgpu_view_page *vp,
+					pgoff_t index, bool invalidate, bool *found)
+{
+	struct page *page = vp ? READ_ONCE(vp->cpu) : NULL;
+
+	*found = !page;
+	if (page)
+		return page;
+	/* An invalidation writes the CPU view only where the device's may differ. */
+	return ncgpu_cpu_page_get(bo, index, invalidate && vp);
+}
+
+/* -EAGAIN: page @index needs device memory first. */
+static int ncgpu_sync_page(struct ncgpu_bo *bo, pgoff_t index, unsigned int start,
+			   unsigned int end, enum drm_gem_sync_op op)
+{
+	bool invalidate = op == DRM_GEM_SYNC_CLEAN_INVALIDATE;
+	struct ncgpu_view_page *vp = ncgpu_view_page_find(bo, index);
+	struct page *page;
+	bool found;
+	u8 *cpu;
+	int ret;
+
+	page = ncgpu_sync_cpu_page(bo, vp, index, invalidate, &found);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
+	/* Both views are zeros. */
+	if (!page && !vp)
+		return 0;
+
+	mutex_lock(&bo->view_lock);
+	/* A page with device memory keeps its CPU page: the next sync finds it at once. */
+	if (found && page && vp && !vp->cpu) {
+		WRITE_ONCE(vp->cpu, page);
+		found = false;
+	}
+	cpu = kmap_local_page(page ?: ZERO_PAGE(0));
+	ret = ncgpu_sync_lines_locked(ncgpu_bo_device(bo), vp, cpu, start, end, op);
 	kunmap_local(cpu);
+	mutex_unlock(&bo->view_lock);
+
+	/* Written behind shmem's back: reclaim must swap it out, not drop it. */
+	if (page && invalidate)
+		set_page_dirty(page);
+	if (found && page)
+		put_page(page);
 	return ret;
 }
 
@@ -333,13 +363,15 @@ static int ncgpu_sync_page_locked(struct ncgpu_bo *bo, pgoff_t index, unsigned i
  * @op: %DRM_GEM_SYNC_CLEAN or %DRM_GEM_SYNC_CLEAN_INVALIDATE.
  *
  * Touches exactly the lines of the range. Device work is not waited for: the
- * engine may use other lines of the BO meanwhile.
+ * engine may use other lines of the BO meanwhile. Pages where both views are
+ * zeros cost nothing.
  *
  * Return: 0 on success, a negative error code otherwise; lines before the
  * failing one stay synced.
  */
 int ncgpu_coherence_sync(struct ncgpu_bo *bo, u64 offset, u64 size, enum drm_gem_sync_op op)
 {
+	struct ncgpu_view_page *vp;
 	u64 end = offset + size;
 	pgoff_t index;
 	u64 page_end;
@@ -352,17 +384,18 @@ int ncgpu_coherence_sync(struct ncgpu_bo *bo, u64 offset, u64 size, enum drm_gem
 	while (offset < end) {
 		index = offset >> PAGE_SHIFT;
 		page_end = min_t(u64, end, (u64)(index + 1) << PAGE_SHIFT);
-		mutex_lock(&bo->view_lock);
-		ret = ncgpu_sync_page_locked(bo, index, offset_in_page(offset),
-					     page_end - ((u64)index << PAGE_SHIFT), op);
-		mutex_unlock(&bo->view_lock);
+		ret = ncgpu_sync_page(bo, index, offset_in_page(offset),
+				      page_end - ((u64)index << PAGE_SHIFT), op);
 		/* The lines synced before stay synced: syncing them again is a no-op. */
-		if (ret == -EAGAIN)
-			ret = ncgpu_view_page_populate(bo, index);
-		else if (!ret)
+		if (ret == -EAGAIN) {
+			vp = ncgpu_view_page_install(bo, index, NCGPU_USER_GFP);
+			ret = PTR_ERR_OR_ZERO(vp);
+		} else if (!ret) {
 			offset = page_end;
+		}
 		if (ret)
 			return ret;
+		cond_resched();
 	}
 	return 0;
 }
@@ -385,8 +418,8 @@ void ncgpu_coherence_read(struct ncgpu_bo *bo, u64 offset, void *buf, size_t len
 	mutex_lock(&bo->view_lock);
 	for (; len; len -= chunk, offset += chunk, buf += chunk) {
 		chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(offset));
-		vp = &bo->dview->pages[offset >> PAGE_SHIFT];
-		if (!vp->dev) {
+		vp = xa_load(&bo->view_pages, offset >> PAGE_SHIFT);
+		if (!vp) {
 			memset(buf, 0, chunk);
 			continue;
 		}
@@ -419,8 +452,8 @@ void ncgpu_coherence_write(struct ncgpu_bo *bo, u64 offset, const void *buf, siz
 	mutex_lock(&bo->view_lock);
 	for (; len; len -= chunk, offset += chunk, buf += chunk) {
 		chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(offset));
-		vp = &bo->dview->pages[offset >> PAGE_SHIFT];
-		if (drm_WARN_ON_ONCE(&ndev->drm, !ncgpu_view_page_populated(vp)))
+		vp = xa_load(&bo->view_pages, offset >> PAGE_SHIFT);
+		if (drm_WARN_ON_ONCE(&ndev->drm, !vp))
 			continue;
 		dev = kmap_local_page(vp->dev);
 		memcpy(dev + offset_in_page(offset), buf, chunk);
@@ -430,29 +463,62 @@ void ncgpu_coherence_write(struct ncgpu_bo *bo, u64 offset, const void *buf, siz
 }
 
 /*
- * On the way to a fence's signal: device memory the line lacks is taken only
- * if it comes without reclaim; otherwise the line stays dirty, as a line the
+ * Writes back, with a chance of evict_chaos per mille each, the dirty lines
+ * of one page of the CPU view. Device memory a line lacks is taken only if
+ * it comes without reclaim; otherwise the line stays dirty, as a line the
  * cache did not evict.
  */
-static void ncgpu_evict_page_locked(struct ncgpu_bo *bo, pgoff_t index)
+static void ncgpu_evict_page_locked(struct ncgpu_bo *bo, pgoff_t index, struct page *page)
 {
 	struct ncgpu_device *ndev = ncgpu_bo_device(bo);
-	struct ncgpu_view_page *vp = &bo->dview->pages[index];
-	u8 *cpu = kmap_local_page(bo->base.pages[index]);
+	struct ncgpu_view_page *vp = xa_load(&bo->view_pages, index);
+	u8 *cpu = kmap_local_page(page);
 	unsigned int off;
 	int ret;
 
 	for (off = 0; off < PAGE_SIZE; off += ndev->sync_granule) {
 		if (get_random_u32_below(1000) >= ndev->evict_chaos)
 			continue;
-		ret = ncgpu_line_flush(ndev, vp, cpu, off);
-		if (ret == -EAGAIN &&
-		    !ncgpu_view_page_populate_locked(ndev, vp, GFP_NOWAIT | __GFP_NOWARN))
-			ret = ncgpu_line_flush(ndev, vp, cpu, off);
-		if (ret)
+		ret = ncgpu_sync_lines_locked(ndev, vp, cpu, off, off + ndev->sync_granule,
+					      DRM_GEM_SYNC_CLEAN);
+		if (ret != -EAGAIN)
+			continue;
+		vp = ncgpu_view_page_install(bo, index, GFP_NOWAIT | __GFP_NOWARN);
+		if (IS_ERR(vp))
 			break;
+		ncgpu_sync_lines_locked(ndev, vp, cpu, off, off + ndev->sync_granule,
+					DRM_GEM_SYNC_CLEAN);
 	}
 	kunmap_local(cpu);
+}
+
+/*
+ * Only pages in the BO's page cache can be dirty: the others are holes the
+ * CPU never wrote to. They are found without shmem's locks, and a page that
+ * is swapped out stays as it is, as if the cache had not evicted it.
+ */
+static void ncgpu_evict_bo_locked(struct ncgpu_bo *bo)
+{
+	struct address_space *mapping = bo->base.base.filp->f_mapping;
+	struct folio_batch batch;
+	struct folio *folio;
+	pgoff_t start = 0;
+	unsigned int i;
+	long n;
+
+	folio_batch_init(&batch);
+	while (filemap_get_folios(mapping, &start, ULONG_MAX, &batch)) {
+		for (i = 0; i < folio_batch_count(&batch); i++) {
+			folio = batch.folios[i];
+			for (n = 0; n < folio_nr_pages(folio); n++)
+				ncgpu_evict_page_locked(bo, folio->index + n,
+							folio_page(folio, n));
+			/* Not folio_batch_release(): it would drain the LRU caches. */
+			folio_put(folio);
+		}
+		folio_batch_init(&batch);
+		cond_resched();
+	}
 }
 
 /**
@@ -466,7 +532,6 @@ static void ncgpu_evict_page_locked(struct ncgpu_bo *bo, pgoff_t index)
 void ncgpu_coherence_evict(struct ncgpu_device *ndev)
 {
 	struct ncgpu_bo *bo;
-	pgoff_t index;
 
 	if (!ndev->evict_chaos)
 		return;
@@ -474,8 +539,7 @@ void ncgpu_coherence_evict(struct ncgpu_device *ndev)
 	mutex_lock(&ndev->cached_bos_lock);
 	list_for_each_entry(bo, &ndev->cached_bos, cached_link) {
 		mutex_lock(&bo->view_lock);
-		for (index = 0; index < bo->dview->npages; index++)
-			ncgpu_evict_page_locked(bo, index);
+		ncgpu_evict_bo_locked(bo);
 		mutex_unlock(&bo->view_lock);
 	}
 	mutex_unlock(&ndev->cached_bos_lock);
@@ -488,15 +552,17 @@ void ncgpu_coherence_evict(struct ncgpu_device *ndev)
 void ncgpu_coherence_fini(struct ncgpu_bo *bo)
 {
 	struct ncgpu_device *ndev = ncgpu_bo_device(bo);
-	struct ncgpu_device_view *view = bo->dview;
+	struct ncgpu_view_page *vp;
+	unsigned long index;
 
-	if (!view)
-		return;
-
-	mutex_lock(&ndev->cached_bos_lock);
-	list_del(&bo->cached_link);
-	mutex_unlock(&ndev->cached_bos_lock);
-
-	bo->dview = NULL;
-	ncgpu_view_free(bo, view);
+	if (bo->view_attached) {
+		mutex_lock(&ndev->cached_bos_lock);
+		list_del(&bo->cached_link);
+		mutex_unlock(&ndev->cached_bos_lock);
+	}
+	xa_for_each(&bo->view_pages, index, vp) {
+		ncgpu_view_page_free(ndev, vp);
+		cond_resched();
+	}
+	xa_destroy(&bo->view_pages);
 }

@@ -12,6 +12,7 @@
 struct ncgpu_bo;
 struct ncgpu_device;
 
+int ncgpu_coherence_init(struct ncgpu_device *ndev);
 int ncgpu_coherence_attach(struct ncgpu_bo *bo);
 int ncgpu_coherence_sync(struct ncgpu_bo *bo, u64 offset, u64 size, enum drm_gem_sync_op op);
 int ncgpu_coherence_reserve(struct ncgpu_bo *bo, u64 offset, u64 size);

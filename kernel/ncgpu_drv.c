@@ -16,7 +16,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/xxhash.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -26,6 +25,7 @@
 #include <drm/drm_prime.h>
 
 #include "drm_gem_sync.h"
+#include "ncgpu_coherence.h"
 #include "ncgpu_drv.h"
 #include "ncgpu_engine.h"
 #include "ncgpu_gem.h"
@@ -254,17 +254,6 @@ static int ncgpu_parse_params(struct ncgpu_device *ndev)
 	return 0;
 }
 
-static int ncgpu_hash_zero_line(struct ncgpu_device *ndev)
-{
-	void *zeros = kzalloc(ndev->sync_granule, GFP_KERNEL);
-
-	if (!zeros)
-		return -ENOMEM;
-	ndev->zero_line_hash = xxh64(zeros, ndev->sync_granule, 0);
-	kfree(zeros);
-	return 0;
-}
-
 static int ncgpu_device_init(struct ncgpu_device *ndev)
 {
 	int ret;
@@ -272,7 +261,7 @@ static int ncgpu_device_init(struct ncgpu_device *ndev)
 	ret = ncgpu_parse_params(ndev);
 	if (ret)
 		return ret;
-	ret = ncgpu_hash_zero_line(ndev);
+	ret = ncgpu_coherence_init(ndev);
 	if (ret)
 		return ret;
 	mutex_init(&ndev->cached_bos_lock);

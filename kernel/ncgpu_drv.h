@@ -17,6 +17,7 @@
 #include "ncgpu_drm.h"
 #include "ncgpu_engine.h"
 
+struct kmem_cache;
 struct platform_device;
 
 /** NCGPU_MAX_SYNC_OPS - Largest BO_SYNC count accepted. */
@@ -64,6 +65,19 @@ struct ncgpu_device {
 	 * XORed with it, so a zeroed hash table describes zeroed memory.
 	 */
 	u64 zero_line_hash;
+
+	/**
+	 * @line_snapshot: Per CPU, one sync_granule of memory where the
+	 * coherence model reads a line once before syncing it.
+	 */
+	u64 __percpu *line_snapshot;
+
+	/**
+	 * @view_page_cache: Where the coherence model's per-page entries come
+	 * from: at their own size, where kmalloc() would round each up to its
+	 * minimum alignment (128 bytes on arm64).
+	 */
+	struct kmem_cache *view_page_cache;
 
 	/** @engine: The job queue. */
 	struct ncgpu_engine engine;

@@ -212,6 +212,8 @@ struct drm_gem_object *ncgpu_gem_create_object(struct drm_device *drm, size_t si
 	bo->base.base.funcs = &ncgpu_gem_funcs.gem;
 	bo->cpu_cached = to_ncgpu_device(drm)->io_coherent;
 	mutex_init(&bo->view_lock);
+	/* Its nodes are charged to the memory cgroup of whoever makes them. */
+	xa_init_flags(&bo->view_pages, XA_FLAGS_ACCOUNT);
 	INIT_LIST_HEAD(&bo->cached_link);
 	return &bo->base.base;
 }

@@ -8,6 +8,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #include <drm/drm_gem_shmem_helper.h>
 
@@ -16,7 +17,7 @@
 
 struct drm_file;
 struct iosys_map;
-struct ncgpu_device_view;
+struct ncgpu_view_page;
 
 /**
  * struct ncgpu_bo - An ncgpu buffer object.
@@ -34,18 +35,33 @@ struct ncgpu_bo {
 	/** @sg_index: Segment index of the DMA mapping, for exact-range syncs. */
 	struct drm_gem_sync_sg_index sg_index;
 
-	/** @view_lock: Protects @dview and the device view's contents. */
+	/**
+	 * @view_lock: Serialises the work on the device view's lines: syncs,
+	 * the engine's reads and writes, and the eviction.
+	 */
 	struct mutex view_lock;
 
 	/**
-	 * @dview: Device view of a write-back BO on a non-coherent device,
-	 * allocated when the device or a sync first touches the BO; NULL
-	 * until then and for single-view BOs.
+	 * @view_pages: Device view of a write-back BO on a non-coherent
+	 * device: per page, a &struct ncgpu_view_page once the page is used.
+	 * Empty for single-view BOs. Entries stay until the BO is freed.
 	 */
-	struct ncgpu_device_view *dview;
+	struct xarray view_pages;
 
 	/**
-	 * @cached_link: Link in &ncgpu_device.cached_bos while @dview exists;
+	 * @view_hint: The entry of @view_pages found last, tried first by the
+	 * next sync; read and written without a lock, as entries stay.
+	 */
+	struct ncgpu_view_page *view_hint;
+
+	/**
+	 * @view_attached: The BO is on &ncgpu_device.cached_bos; set once,
+	 * under &ncgpu_device.cached_bos_lock.
+	 */
+	bool view_attached;
+
+	/**
+	 * @cached_link: Link in &ncgpu_device.cached_bos once @view_attached;
 	 * protected by &ncgpu_device.cached_bos_lock.
 	 */
 	struct list_head cached_link;

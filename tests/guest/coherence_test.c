@@ -13,6 +13,10 @@
  * with evict_chaos too: a spontaneous write-back happens only at a job's
  * completion, after the job has read its sources.
  */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,6 +32,17 @@
 #define FILL_VALUE 0xf7e6d5c4b3a29180ull
 #define SEC NCGPU_TEST_NSEC_PER_SEC
 #define CHAOS_ALWAYS 1000
+/*
+ * How long FLUSH_AND_INVALIDATE calls race a store loop, and how many at
+ * least, unless that takes longer than RACE_MAX_NS (a KASAN kernel on a
+ * loaded host). Under emulation on a loaded host the two CPUs of the guest
+ * run at once only now and then; the chance to catch a lost store grows with
+ * time.
+ */
+#define RACE_NS (2 * SEC)
+#define RACE_MAX_NS (20 * SEC)
+#define RACE_MIN_SYNCS 20000
+#define RACE_TIMEOUT_S 60
 
 FIXTURE(coherence) {
 	struct ncgpu_device dev;
@@ -209,6 +224,62 @@ TEST_F(coherence, flush_writes_back_every_byte_of_the_granule)
 	ASSERT_EQ(0, memcmp(granule_at(self, self->probe.map, 2), cpu, g));
 }
 
+/*
+ * Granule 1 gets a pattern and is flushed; then only byte @at of it changes
+ * and the granule is synced with @type again. The device view lands in the
+ * probe. A model that compares only part of a granule misses the change.
+ */
+static int sync_after_changing_one_byte(FIXTURE_DATA(coherence) *self, size_t at,
+					uint32_t type)
+{
+	uint8_t *cpu = granule_at(self, self->wb.map, 1);
+	size_t i, g = self->granule;
+	int ret;
+
+	for (i = 0; i < g; i++)
+		cpu[i] = (uint8_t)(i * 7 + 3);
+	ret = sync_one(self, FLUSH, g, g);
+	if (ret)
+		return ret;
+	cpu[at] ^= 0x5a;
+	ret = sync_one(self, type, g, g);
+	return ret ? ret : read_device_view(self);
+}
+
+static bool device_granule_matches_cpu(FIXTURE_DATA(coherence) *self, size_t g)
+{
+	return !memcmp(granule_at(self, self->probe.map, g), granule_at(self, self->wb.map, g),
+		       self->granule);
+}
+
+TEST_F(coherence, flush_writes_back_a_change_of_only_the_last_byte)
+{
+	ASSERT_EQ(0, sync_after_changing_one_byte(self, self->granule - 1, FLUSH));
+	ASSERT_TRUE(device_granule_matches_cpu(self, 1));
+}
+
+TEST_F(coherence, flush_writes_back_a_change_of_only_a_middle_byte)
+{
+	ASSERT_EQ(0, sync_after_changing_one_byte(self, self->granule / 2 + 3, FLUSH));
+	ASSERT_TRUE(device_granule_matches_cpu(self, 1));
+}
+
+TEST_F(coherence, flush_writes_back_a_change_of_only_the_first_byte)
+{
+	ASSERT_EQ(0, sync_after_changing_one_byte(self, 0, FLUSH));
+	ASSERT_TRUE(device_granule_matches_cpu(self, 1));
+}
+
+/* The invalidation must not reload the device's old byte over the change either. */
+TEST_F(coherence, flush_and_invalidate_keeps_a_change_of_only_the_last_byte)
+{
+	uint8_t changed = (uint8_t)((self->granule - 1) * 7 + 3) ^ 0x5a;
+
+	ASSERT_EQ(0, sync_after_changing_one_byte(self, self->granule - 1, FLUSH_INV));
+	ASSERT_EQ(changed, granule_at(self, self->wb.map, 1)[self->granule - 1]);
+	ASSERT_TRUE(device_granule_matches_cpu(self, 1));
+}
+
 TEST_F(coherence, flush_of_partly_written_granule_overwrites_device_data)
 {
 	size_t g = self->granule;
@@ -258,6 +329,117 @@ TEST_F(coherence, flush_and_invalidate_of_dirty_granule_keeps_cpu_data)
 	EXPECT_TRUE(granule_is(self, self->wb.map, 1, 0x5c));
 	ASSERT_EQ(0, read_device_view(self));
 	EXPECT_TRUE(granule_is(self, self->probe.map, 1, 0x5c));
+}
+
+/* A thread storing to one word while FLUSH_AND_INVALIDATE runs on its granule. */
+struct store_race {
+	volatile uint64_t *word;
+	/* Sync calls made so far, for the storer to pace itself. */
+	atomic_uint syncs;
+	atomic_bool stop;
+	atomic_bool lost;
+	/* The last value stored, and what the word held instead when a store was lost. */
+	uint64_t last;
+	uint64_t seen;
+	/* Seed of the storer's random pauses. */
+	uint64_t seed;
+};
+
+/* Keeps the calling thread on @cpu, if there is one: the race needs two CPUs at once. */
+static void stay_on_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * Nothing else writes the word but an invalidation, which may only reload
+ * what the word held when it was written back, and that is the last store:
+ * any other value means a store was overwritten.
+ */
+static bool last_store_is_there(struct store_race *r)
+{
+	uint64_t now = *r->word;
+
+	if (now == r->last)
+		return true;
+	r->seen = now;
+	atomic_store(&r->lost, true);
+	return false;
+}
+
+/*
+ * Stores 1, 2, 3... at random moments, about once per sync call, watching
+ * the word in between. So the granule is often clean when a call reads it,
+ * and a store then lands at any point of the call, the invalidation
+ * included.
+ */
+static void *store_in_a_loop(void *arg)
+{
+	struct store_race *r = arg;
+	uint64_t rng = r->seed, delay = 64, wait, n;
+	unsigned int syncs = 0, now;
+
+	stay_on_cpu(1);
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+		wait = ncgpu_rand_below(&rng, 2 * delay + 1);
+		for (n = 0; n < wait; n++)
+			if (!last_store_is_there(r))
+				return NULL;
+		if (!last_store_is_there(r))
+			return NULL;
+		*r->word = ++r->last;
+		now = atomic_load_explicit(&r->syncs, memory_order_relaxed);
+		if (now == syncs && delay < (1u << 20))
+			delay *= 2;
+		else if (now - syncs > 1 && delay > 1)
+			delay /= 2;
+		syncs = now;
+	}
+	return NULL;
+}
+
+/*
+ * A real clean-and-invalidate of a line is one step: a store lands either
+ * before it, and is written back and read again, or after it, and stays in
+ * the cache as dirty data. Either way the CPU keeps it, and the device gets
+ * it with the next flush.
+ */
+TEST_F_TIMEOUT(coherence, store_racing_flush_and_invalidate_is_never_lost, RACE_TIMEOUT_S)
+{
+	struct store_race race = {
+		.word = (volatile uint64_t *)granule_at(self, self->wb.map, 1),
+		.seed = ncgpu_test_seed(),
+	};
+	int64_t start = ncgpu_now_ns(), now = start;
+	size_t g = self->granule;
+	pthread_t storer;
+	int i, ret = 0;
+
+	REQUIRE_SPLIT_VIEWS();
+	stay_on_cpu(0);
+	ASSERT_EQ(0, pthread_create(&storer, NULL, store_in_a_loop, &race));
+	for (i = 0; (i < RACE_MIN_SYNCS || now - start < RACE_NS) && now - start < RACE_MAX_NS &&
+	     !ret && !atomic_load(&race.lost); i++) {
+		atomic_fetch_add_explicit(&race.syncs, 1, memory_order_relaxed);
+		ret = sync_one(self, FLUSH_INV, g, g);
+		now = ncgpu_now_ns();
+	}
+	atomic_store(&race.stop, true);
+	pthread_join(storer, NULL);
+	ASSERT_EQ(0, ret);
+	ASSERT_FALSE(atomic_load(&race.lost))
+		TH_LOG("seed %llu: after %d FLUSH_AND_INVALIDATE calls, store %llu was overwritten with %llu",
+		       (unsigned long long)race.seed, i, (unsigned long long)race.last,
+		       (unsigned long long)race.seen);
+	ASSERT_EQ(race.last, *race.word);
+	/* The stores after the last invalidation are dirty: the flush writes them back. */
+	ASSERT_EQ(0, sync_one(self, FLUSH, g, g));
+	ASSERT_EQ(0, read_device_view(self));
+	ASSERT_TRUE(device_granule_matches_cpu(self, 1));
 }
 
 TEST_F(coherence, cpu_and_device_use_disjoint_granules_at_once)

@@ -113,8 +113,9 @@ TEST_F(engine, live_close_returns_after_the_files_jobs_ran)
 	ASSERT_EQ(0, ncgpu_prime_import(other, dmabuf, &handle));
 	close(dmabuf);
 	job[1] = ncgpu_cmd_fill(handle, 0, BO_SIZE, FILL_VALUE);
-	ASSERT_EQ(0, ncgpu_submit_cmds(other, job, 2, 0, 0));
+	/* Before SUBMIT: the stall may begin before close() is called. */
 	start = ncgpu_now_ns();
+	ASSERT_EQ(0, ncgpu_submit_cmds(other, job, 2, 0, 0));
 	ASSERT_EQ(0, close(other));
 	EXPECT_LE(300 * MSEC, ncgpu_now_ns() - start)
 		TH_LOG("close() returned before the file's 300 ms job had run");

@@ -34,17 +34,6 @@
 #define SYNC_BO_SIZE (16 * 4096)
 #define KMSG_RECORD 8192
 
-/*
- * Free memory that may stay missing after everything was freed: per-CPU
- * caches and the like. A debug kernel keeps freed objects for a while (KASAN's
- * quarantine, kmemleak's metadata), so its lane raises this with
- * NCGPU_MEMORY_SLACK_KIB; its kmemleak scan looks for leaked objects instead.
- */
-static long memory_slack_kib(void)
-{
-	return (long)ncgpu_env_u64("NCGPU_MEMORY_SLACK_KIB", 4 * 1024);
-}
-
 FIXTURE(limits) {
 	struct ncgpu_device dev;
 	int fd;
@@ -53,42 +42,9 @@ FIXTURE(limits) {
 	int kmsg;
 };
 
-/* A counter of /proc/vmstat or a field of /proc/meminfo, or -1. */
-static long proc_value(const char *file, const char *name)
-{
-	char line[256];
-	size_t len = strlen(name);
-	long value = -1;
-	FILE *f = fopen(file, "r");
-
-	if (!f)
-		return -1;
-	while (value < 0 && fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && (line[len] == ' ' || line[len] == ':'))
-			value = strtol(line + len + 1, NULL, 10);
-	fclose(f);
-	return value;
-}
-
 static long oom_kills(void)
 {
-	return proc_value("/proc/vmstat", "oom_kill");
-}
-
-/* Pages on the per-CPU free lists, which MemFree does not count. */
-static long pcp_free_pages(void)
-{
-	char line[256];
-	long pages = 0;
-	FILE *f = fopen("/proc/zoneinfo", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line + strspn(line, " "), "count:", 6))
-			pages += strtol(line + strspn(line, " ") + 6, NULL, 10);
-	fclose(f);
-	return pages;
+	return ncgpu_proc_value("/proc/vmstat", "oom_kill");
 }
 
 /* Free memory in KiB, per-CPU lists included, after dropping the page cache. */
@@ -101,7 +57,8 @@ static long free_kib(void)
 			perror("drop_caches");
 		close(fd);
 	}
-	return proc_value("/proc/meminfo", "MemFree") + pcp_free_pages() * (getpagesize() / 1024);
+	return ncgpu_proc_value("/proc/meminfo", "MemFree") +
+	       ncgpu_pcp_free_pages() * (getpagesize() / 1024);
 }
 
 /*
@@ -115,7 +72,7 @@ static long kib_not_given_back(long before)
 	int64_t deadline = ncgpu_now_ns() + 10 * NCGPU_TEST_NSEC_PER_SEC;
 	long missing;
 
-	while ((missing = before - free_kib()) >= memory_slack_kib() &&
+	while ((missing = before - free_kib()) >= ncgpu_memory_slack_kib() &&
 	       ncgpu_now_ns() < deadline)
 		usleep(10000);
 	return missing;
@@ -217,7 +174,7 @@ TEST_F(limits, unused_max_size_bos_cost_no_memory)
 	past_end = ncgpu_cmd_copy(handles[0], 0, handles[1], max, 1);
 	EXPECT_EQ(-EINVAL, ncgpu_submit_cmds(self->fd, &past_end, 1, 0, 0));
 	during = free_kib();
-	EXPECT_GT(memory_slack_kib(), before - during)
+	EXPECT_GT(ncgpu_memory_slack_kib(), before - during)
 		TH_LOG("%d unused BOs of %llu MiB took %ld KiB", LAZY_HUGE_BOS,
 		       (unsigned long long)(max / NCGPU_TEST_MIB), before - during);
 	for (i = 0; i < LAZY_HUGE_BOS; i++)
@@ -245,7 +202,7 @@ TEST_F(limits, large_bo_is_usable_to_its_last_byte)
 	munmap(bo.map, LARGE_BO_SIZE);
 	ncgpu_bo_close(self->fd, bo.handle);
 	after = before - kib_not_given_back(before);
-	EXPECT_GT(memory_slack_kib(), before - after)
+	EXPECT_GT(ncgpu_memory_slack_kib(), before - after)
 		TH_LOG("%ld KiB not given back after freeing the BO", before - after);
 }
 
@@ -464,7 +421,7 @@ TEST_F_TIMEOUT(limits, thousands_of_bos_give_their_memory_back, 300)
 	fflush(stdout);
 	EXPECT_LT((long)MANY_BOS * MANY_BO_SIZE / 1024, used)
 		TH_LOG("the BOs used less memory than their size: the check below is moot");
-	EXPECT_GT(memory_slack_kib(), before - after)
+	EXPECT_GT(ncgpu_memory_slack_kib(), before - after)
 		TH_LOG("%ld KiB not given back after freeing %d BOs", before - after, MANY_BOS);
 	free(m);
 }

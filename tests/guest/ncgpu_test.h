@@ -557,6 +557,50 @@ static inline int ncgpu_try_mmap(int fd, uint64_t offset, size_t size)
 	return 0;
 }
 
+/* A counter of /proc/vmstat or a field of /proc/meminfo (in KiB), or -1. */
+static inline long ncgpu_proc_value(const char *file, const char *name)
+{
+	char line[256];
+	size_t len = strlen(name);
+	long value = -1;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (value < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && (line[len] == ' ' || line[len] == ':'))
+			value = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return value;
+}
+
+/* Pages on the per-CPU free lists, which MemFree does not count. */
+static inline long ncgpu_pcp_free_pages(void)
+{
+	char line[256];
+	long pages = 0;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line + strspn(line, " "), "count:", 6))
+			pages += strtol(line + strspn(line, " ") + 6, NULL, 10);
+	fclose(f);
+	return pages;
+}
+
+/*
+ * Free memory that may stay missing after everything was freed, or that
+ * other kernel activity may take meanwhile: per-CPU caches and the like. A
+ * debug kernel keeps freed objects for a while (KASAN's quarantine,
+ * kmemleak's metadata), so its lane raises this with NCGPU_MEMORY_SLACK_KIB.
+ */
+static inline long ncgpu_memory_slack_kib(void)
+{
+	return (long)ncgpu_env_u64("NCGPU_MEMORY_SLACK_KIB", 4 * 1024);
+}
+
 /*
  * The seed of a randomized test: NCGPU_SEED if set, else one from the clock.
  * Printed as "# seed: N" so that a failed run can be replayed.
@@ -613,7 +657,8 @@ static inline int ncgpu_kmsg_next(int fd, char *buf, size_t len, const char **te
 
 /*
  * Whether a kernel log message is about the emulated machine's timing (a
- * loaded host slows the guest down), not about anything a test did.
+ * loaded host slows the guest down), or a debug kernel's note of the deepest
+ * stack an exiting task used so far, not about anything a test did.
  */
 static inline int ncgpu_kmsg_is_machine_noise(const char *text)
 {
@@ -626,7 +671,8 @@ static inline int ncgpu_kmsg_is_machine_noise(const char *text)
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (!strncmp(text, prefixes[i], strlen(prefixes[i])))
 			return 1;
-	return 0;
+	/* CONFIG_DEBUG_STACK_USAGE: "kworker/dying (8) used greatest stack depth: ..." */
+	return strstr(text, " used greatest stack depth: ") != NULL;
 }
 
 #endif /* NCGPU_TEST_H */
