@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds the debug kernel of "make check-debug" from Debian's linux-source-6.1:
 # x86_64_defconfig + debug/debug.config (merged with the kernel's own
 # scripts/kconfig/merge_config.sh), KASAN, lockdep, kmemleak, DMA-API debug,

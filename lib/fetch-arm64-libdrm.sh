@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Extracts Debian's arm64 libdrm (headers, libdrm.a, libdrm.so, pkg-config
 # file) into CACHEDIR without installing it, so libncgpu can be cross-built
 # and guest programs linked statically. Idempotent: a complete CACHEDIR is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds ncgpu.ko for a target with W=1, then runs sparse (C=2) on every
 # source file. Each target builds a private copy of kernel/ (and include/,
 # which the sources reach by relative path), so the two targets never share

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # "make check": every check of the project, stage by stage, then one last
 # line "N passed, M failed". Exits 1 if anything failed.
 #

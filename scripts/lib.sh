@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers shared by the build and VM scripts. Source it; do not run it.
 # shellcheck shell=sh disable=SC2034
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Fetches Debian's kernel for a target into the cache, without installing it:
 # the image and its modules (+ modules.dep), and for arm64 also the headers
 # and a static busybox. Cached per kernel release.
