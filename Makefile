@@ -37,7 +37,8 @@ endif
 
 # Build products, as opposed to downloads, extracted packages and kernels.
 BUILD_PRODUCTS := $(addprefix $(NCGPU_CACHE)/,x86_64 arm64 check uapi lint x86_64-debug \
-	check-debug host readme-example.ok install packages x86_64-packages)
+	check-debug host readme-example.ok install packages x86_64-packages \
+	fresh-targets fresh-targets.log)
 # They come from one source tree. Another one (another clone) has other
 # paths, which the compilers' dependency files name, and files that may be
 # older than the products: they are made afresh for it. The stamp holds the

@@ -105,7 +105,7 @@ if [ -f "$root/release" ] && [ "$(cat "$top/key" 2>/dev/null)" = "$(cache_key)" 
 	say "[debug] kernel $(cat "$root/release") (cached)"
 	exit 0
 fi
-[ -f "$LINUX_SOURCE_TAR" ] || die "no $LINUX_SOURCE_TAR (run scripts/install-deps.sh)"
+[ -f "$LINUX_SOURCE_TAR" ] || die "no $LINUX_SOURCE_TAR (run make deps)"
 install_build_deps
 mkdir -p "$top"
 extract

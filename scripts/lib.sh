@@ -60,7 +60,7 @@ copy_module_sources() {
 # with NCGPU_LANE=packages, the guest of the packages stage (tests/packages/env.sh).
 load_target_env() {
 	abi=$(debian_kernel_abi)
-	[ -n "$abi" ] || die "apt knows no linux-headers-amd64: run scripts/install-deps.sh"
+	[ -n "$abi" ] || die "apt knows no linux-headers-amd64: run make deps"
 	case $1 in
 	x86_64)
 		KVER=$abi-amd64 KARCH=x86_64 CROSS_COMPILE=''

@@ -37,7 +37,7 @@ relink_kbuild() {
 	headers=$1/root/usr/src/linux-headers-$KVER
 	[ -d "$headers" ] || return 0
 	[ -f "/usr/src/linux-headers-${KVER%-arm64}-common/Makefile" ] ||
-		die "linux-headers-${KVER%-arm64}-common is not installed (run scripts/install-deps.sh)"
+		die "linux-headers-${KVER%-arm64}-common is not installed (run make deps)"
 	ln -sfn /usr/lib/linux-kbuild-6.1/scripts "$headers/scripts"
 	ln -sfn /usr/lib/linux-kbuild-6.1/tools "$headers/tools"
 }
