@@ -125,7 +125,8 @@ $(DEPS): scripts/install-deps.sh
 deps-present:
 	@scripts/install-deps.sh --check
 
-$(LINUX_SRC_STAMP): $(LINUX_SOURCE_TAR) | $(DEPS_READY)
+# A missing tarball is deps-present's to report, in words.
+$(LINUX_SRC_STAMP): $(wildcard $(LINUX_SOURCE_TAR)) | $(DEPS_READY)
 	@echo "==> extracting kselftest headers and lint scripts from $(LINUX_SOURCE_TAR)"
 	@rm -rf $(LINUX_SRC) && mkdir -p $(LINUX_SRC)
 	@tar -xJf $(LINUX_SOURCE_TAR) -C $(LINUX_SRC) --strip-components=1 --wildcards \

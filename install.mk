@@ -49,7 +49,7 @@ install: userspace
 	install -m 644 tools/ncgpu/ncgpu.1 $(DESTDIR)$(MANDIR)/man1/ncgpu.1
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
-install-module:
+install-module: $(SOURCE_TREE_STAMP)
 	@KVER='$(KVER)' KDIR='$(KDIR)' DESTDIR='$(DESTDIR)' scripts/install-module.sh
 
 FORCE:
