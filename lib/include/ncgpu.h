@@ -112,10 +112,7 @@ struct ncgpu_job {
 
 /* Device */
 
-/**
- * define NCGPU_DEVICE_OWNS_FD - ncgpu_device_open_fd() flag: the device
- * takes the file descriptor, and ncgpu_device_close() closes it.
- */
+/** An ncgpu_device_open_fd() flag: the device takes the file, ncgpu_device_close() closes it. */
 #define NCGPU_DEVICE_OWNS_FD (1u << 0)
 
 /**
