@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ncgpu: build, check and try out the driver (see README.md).
 #
 #   make check     every check: uAPI, lint, module builds, guest suites on
@@ -7,6 +8,9 @@
 #                  "ncgpu demo"
 #   make shell     interactive guest shell with ncgpu and vgem loaded
 #   make module    build kernel/ncgpu.ko for Debian's packaged kernel
+#   make deps      install the Debian packages the build and the checks
+#                  need (root or sudo); only it and the check targets
+#                  install, other targets stop and name it
 #   make check-debug  the debug lane alone: every suite plus fault injection
 #                  and KUnit on a KASAN/lockdep/kmemleak kernel (x86_64)
 #   make bench     benchmarks in both guests and on the host; results and plot
@@ -33,17 +37,31 @@ endif
 
 # Build products, as opposed to downloads, extracted packages and kernels.
 BUILD_PRODUCTS := $(addprefix $(NCGPU_CACHE)/,x86_64 arm64 check uapi lint x86_64-debug \
-	check-debug host readme-example.ok install packages x86_64-packages)
+	check-debug host readme-example.ok install packages x86_64-packages \
+	fresh-targets fresh-targets.log)
 # They come from one source tree. Another one (another clone) has other
 # paths, which the compilers' dependency files name, and files that may be
-# older than the products: they are made afresh for it.
+# older than the products: they are made afresh for it. The stamp holds the
+# tree's path and is rewritten only when that changes, so it is newer than
+# every product exactly when they were just wiped. Every rule that makes a
+# product depends on it; nothing is wiped while the Makefile is read, so
+# "make help" and "make -n" delete nothing.
 SOURCE_TREE_STAMP := $(NCGPU_CACHE)/source-tree
-ifneq ($(file <$(SOURCE_TREE_STAMP)),$(CURDIR))
-$(shell rm -rf $(BUILD_PRODUCTS) && mkdir -p $(NCGPU_CACHE) && \
-	echo '$(CURDIR)' >$(SOURCE_TREE_STAMP))
-endif
 
+$(SOURCE_TREE_STAMP): FORCE
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(CURDIR)' ]; then \
+		rm -rf $(BUILD_PRODUCTS) && mkdir -p $(@D) && echo '$(CURDIR)' >$@; fi
+
+# Only "make deps" and the check targets install packages (DEPS stamps
+# the last install). Every other target only looks for them, and names
+# "make deps" when one is missing.
 DEPS := $(NCGPU_CACHE)/deps.stamp
+INSTALLING_GOALS := deps check check-debug check-packages
+ifneq ($(filter $(INSTALLING_GOALS),$(MAKECMDGOALS)),)
+DEPS_READY := $(DEPS)
+else
+DEPS_READY := deps-present
+endif
 LINUX_SOURCE_TAR := /usr/src/linux-source-6.1.tar.xz
 LINUX_SRC := $(NCGPU_CACHE)/linux-source
 LINUX_SRC_STAMP := $(LINUX_SRC)/.complete
@@ -81,20 +99,21 @@ lib_link = $(call libncgpu,$(1)) $(LIBDRM_$(1)) -lm
 LIB_CFLAGS := -Ilib/include
 TOOL_SRCS := $(wildcard tools/ncgpu/*.c)
 TOOL_DEPS := $(TOOL_SRCS) $(wildcard tools/ncgpu/*.h) lib/include/ncgpu.h \
-	include/uapi/drm/ncgpu_drm.h Makefile $(DEPS)
+	include/uapi/drm/ncgpu_drm.h Makefile
 # The README shows examples/readme_example.c verbatim: the first code block
 # of its "Using libncgpu" section must equal the file.
 README_EXAMPLE_OK := $(NCGPU_CACHE)/readme-example.ok
 README_EXAMPLE_BLOCK := awk '/^\#\# / { in_section = ($$0 == "\#\# Using libncgpu") } \
 	in_section && /^```/ { if (in_block) exit; in_block = 1; next } in_block' README.md
 
-.PHONY: all help deps module guest tools initramfs run shell vm-check lint cocci \
-	uapi-check check check-debug check-packages bench bench-check clean distclean
+.PHONY: all help deps deps-present module guest tools initramfs run shell vm-check lint cocci \
+	uapi-check check check-debug check-packages bench bench-check clean distclean FORCE
+.DEFAULT_GOAL := all
 
 all: module guest
 
 help:
-	@sed -n '2,21s/^# \{0,1\}//p' Makefile
+	@awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' Makefile
 
 deps: $(DEPS)
 
@@ -103,7 +122,11 @@ $(DEPS): scripts/install-deps.sh
 	scripts/install-deps.sh
 	@mkdir -p $(@D) && touch $@
 
-$(LINUX_SRC_STAMP): $(DEPS)
+deps-present:
+	@scripts/install-deps.sh --check
+
+# A missing tarball is deps-present's to report, in words.
+$(LINUX_SRC_STAMP): $(wildcard $(LINUX_SOURCE_TAR)) | $(DEPS_READY)
 	@echo "==> extracting kselftest headers and lint scripts from $(LINUX_SOURCE_TAR)"
 	@rm -rf $(LINUX_SRC) && mkdir -p $(LINUX_SRC)
 	@tar -xJf $(LINUX_SOURCE_TAR) -C $(LINUX_SRC) --strip-components=1 --wildcards \
@@ -111,7 +134,7 @@ $(LINUX_SRC_STAMP): $(DEPS)
 	@touch $@
 
 # The x86_64 module is also copied next to its sources for insmod on the host.
-module: $(DEPS)
+module: $(SOURCE_TREE_STAMP) | $(DEPS_READY)
 	@scripts/build-module.sh $(ARCH)
 	@if [ $(ARCH) = x86_64 ]; then cp $(WORK)/ncgpu.ko $(MODULE_SRC)/ncgpu.ko && \
 		echo "==> $(MODULE_SRC)/ncgpu.ko"; fi
@@ -121,9 +144,8 @@ guest: $(GUEST_PROGRAMS)
 tools: $(WORK)/bin/ncgpu $(addprefix $(WORK)/bin/,$(EXAMPLES))
 	@echo "==> $<"
 
-# Static guest programs, one rule per target:
-# $(call guest_cc,TARGET,FLAGS), linking every .c prerequisite and libncgpu.
-# A failed build leaves no stale binary behind.
+# Static guest programs: $(call guest_cc,TARGET,FLAGS) links every .c
+# prerequisite and libncgpu. A failed build leaves no stale binary behind.
 define guest_cc
 	@mkdir -p $(@D)
 	@rm -f $@
@@ -131,40 +153,39 @@ define guest_cc
 	@$(CC_$(1)) $(2) $(LIB_CFLAGS) -o $@ $(filter %.c,$^) $(call lib_link,$(1))
 endef
 
-# lib/Makefile knows the library's own dependencies; this rule only decides
-# when to ask it.
-define lib_static
-	@echo "  LIB     $(1) libncgpu.a"
-	@$(MAKE) --no-print-directory -s -C lib O=$(@D) CC=$(CC_$(1)) static
-endef
-
-$(call libncgpu,x86_64): $(LIB_DEPS) $(DEPS)
-	$(call lib_static,x86_64)
-$(call libncgpu,arm64): $(LIB_DEPS) $(DEPS) $(LIBDRM_arm64)
-	$(call lib_static,arm64)
-$(LIBDRM_arm64): lib/fetch-arm64-libdrm.sh $(DEPS)
+# The arm64 library is built against Debian's arm64 libdrm, fetched first.
+LIBDRM_FETCHED_x86_64 :=
+LIBDRM_FETCHED_arm64 := $(LIBDRM_arm64)
+$(LIBDRM_arm64): lib/fetch-arm64-libdrm.sh | $(DEPS_READY)
 	@lib/fetch-arm64-libdrm.sh $(ARM64_LIBDRM)
 
-$(NCGPU_CACHE)/x86_64/bin/%_test: $(GUEST_TEST_SRC)/%_test.c $(GUEST_HEADERS) Makefile $(LINUX_SRC_STAMP) $(call libncgpu,x86_64)
-	$(call guest_cc,x86_64,$(GUEST_TEST_CFLAGS))
-$(NCGPU_CACHE)/arm64/bin/%_test: $(GUEST_TEST_SRC)/%_test.c $(GUEST_HEADERS) Makefile $(LINUX_SRC_STAMP) $(call libncgpu,arm64)
-	$(call guest_cc,arm64,$(GUEST_TEST_CFLAGS))
-$(NCGPU_CACHE)/x86_64/bin/ncgpu: $(TOOL_DEPS) $(call libncgpu,x86_64)
-	$(call guest_cc,x86_64,$(GUEST_CFLAGS))
-$(NCGPU_CACHE)/arm64/bin/ncgpu: $(TOOL_DEPS) $(call libncgpu,arm64)
-	$(call guest_cc,arm64,$(GUEST_CFLAGS))
-$(README_EXAMPLE_OK): README.md examples/readme_example.c
+# The rules of one target architecture, $(1): libncgpu (lib/Makefile knows
+# its own dependencies; this rule only decides when to ask it), the guest
+# tests, the tool and the examples.
+define target_rules
+$(call libncgpu,$(1)): $(LIB_DEPS) $(SOURCE_TREE_STAMP) $(LIBDRM_FETCHED_$(1)) | $(DEPS_READY)
+	@echo "  LIB     $(1) libncgpu.a"
+	@$$(MAKE) --no-print-directory -s -C lib O=$$(@D) CC=$(CC_$(1)) static
+
+$(NCGPU_CACHE)/$(1)/bin/%_test: $(GUEST_TEST_SRC)/%_test.c $(GUEST_HEADERS) Makefile \
+		$(LINUX_SRC_STAMP) $(call libncgpu,$(1))
+	$$(call guest_cc,$(1),$(GUEST_TEST_CFLAGS))
+
+$(NCGPU_CACHE)/$(1)/bin/ncgpu: $(TOOL_DEPS) $(call libncgpu,$(1))
+	$$(call guest_cc,$(1),$(GUEST_CFLAGS))
+
+$(addprefix $(NCGPU_CACHE)/$(1)/bin/,$(EXAMPLES)): $(NCGPU_CACHE)/$(1)/bin/%: examples/%.c \
+		lib/include/ncgpu.h Makefile $(README_EXAMPLE_OK) $(call libncgpu,$(1))
+	$$(call guest_cc,$(1),$(GUEST_CFLAGS))
+endef
+$(foreach target,x86_64 arm64,$(eval $(call target_rules,$(target))))
+
+$(README_EXAMPLE_OK): README.md examples/readme_example.c $(SOURCE_TREE_STAMP)
 	@mkdir -p $(@D)
 	@$(README_EXAMPLE_BLOCK) | diff -u - examples/readme_example.c >$@.diff || \
 		{ echo "README.md's libncgpu example differs from examples/readme_example.c:"; \
 		  cat $@.diff; rm -f $@ $@.diff; exit 1; } >&2
 	@rm -f $@.diff && touch $@
-$(addprefix $(NCGPU_CACHE)/x86_64/bin/,$(EXAMPLES)): $(NCGPU_CACHE)/x86_64/bin/%: examples/%.c \
-		lib/include/ncgpu.h Makefile $(DEPS) $(README_EXAMPLE_OK) $(call libncgpu,x86_64)
-	$(call guest_cc,x86_64,$(GUEST_CFLAGS))
-$(addprefix $(NCGPU_CACHE)/arm64/bin/,$(EXAMPLES)): $(NCGPU_CACHE)/arm64/bin/%: examples/%.c \
-		lib/include/ncgpu.h Makefile $(DEPS) $(README_EXAMPLE_OK) $(call libncgpu,arm64)
-	$(call guest_cc,arm64,$(GUEST_CFLAGS))
 
 initramfs: module guest
 	@vm/fetch-kernel.sh $(ARCH)
@@ -179,38 +200,39 @@ shell: initramfs
 vm-check: initramfs
 	@vm/boot.sh $(ARCH) check; vm/parse-results.sh $(ARCH)
 
-lint: $(LINUX_SRC_STAMP)
+lint: $(SOURCE_TREE_STAMP) $(LINUX_SRC_STAMP)
 	@scripts/lint.sh
 
-cocci: $(LINUX_SRC_STAMP)
+cocci: $(SOURCE_TREE_STAMP) $(LINUX_SRC_STAMP)
 	@LINT_COCCI=1 scripts/lint.sh
 
-uapi-check: $(DEPS)
+uapi-check: $(SOURCE_TREE_STAMP) | $(DEPS_READY)
 	@tests/uapi/run.sh
 
-check: $(DEPS) $(LINUX_SRC_STAMP)
+check: $(DEPS) $(SOURCE_TREE_STAMP) $(LINUX_SRC_STAMP)
 	@scripts/check.sh
 
 # The debug lane alone (the last stage of make check). Builds its kernel once
 # (about 13 min on 2 cores), then reuses it.
-check-debug: $(DEPS) $(LINUX_SRC_STAMP)
+check-debug: $(DEPS) $(SOURCE_TREE_STAMP) $(LINUX_SRC_STAMP)
 	@debug/check-debug.sh
 
 # The host part of "make bench" runs natively on this x86_64 machine, so it
 # is built as the x86_64 guest programs are. It shares the tool's statistics.
 BENCH_HOST := $(NCGPU_CACHE)/host/host_cache_bench
 $(BENCH_HOST): bench/host_cache_bench.c tools/ncgpu/bench_stats.c tools/ncgpu/bench_stats.h \
-		lib/include/ncgpu.h Makefile $(DEPS) $(call libncgpu,x86_64)
+		lib/include/ncgpu.h Makefile $(call libncgpu,x86_64)
 	$(call guest_cc,x86_64,$(GUEST_CFLAGS))
 
-bench: $(DEPS) $(BENCH_HOST)
+# bench/run.sh builds each guest's module, tool and initramfs itself.
+bench: $(BENCH_HOST) | $(DEPS_READY)
 	@BENCH_HOST=$(BENCH_HOST) bench/run.sh
 
 bench-check:
 	@bench/check.sh
 
 # The Debian packages, as make check's "packages" stage (needs root for apt).
-check-packages: $(DEPS) $(LINUX_SRC_STAMP)
+check-packages: $(DEPS) $(SOURCE_TREE_STAMP) $(LINUX_SRC_STAMP)
 	@tests/packages/check.sh
 
 include install.mk

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Installation on this machine, included by the Makefile (see README.md).
 #
 #   make userspace       build libncgpu and the ncgpu tool as make install
@@ -33,7 +34,7 @@ TOOL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Ilib/include -Iinclude/uapi/drm
 userspace: $(INSTALLED_TOOL)
 
 # lib/Makefile knows when the library is out of date: always ask it.
-$(INSTALL_LIB)/libncgpu.so: FORCE
+$(INSTALL_LIB)/libncgpu.so: $(SOURCE_TREE_STAMP) FORCE
 	@$(MAKE) --no-print-directory -C lib $(LIB_INSTALL_VARS) all
 
 $(INSTALLED_TOOL): $(TOOL_SRCS) $(wildcard tools/ncgpu/*.h) lib/include/ncgpu.h \
@@ -48,7 +49,7 @@ install: userspace
 	install -m 644 tools/ncgpu/ncgpu.1 $(DESTDIR)$(MANDIR)/man1/ncgpu.1
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
-install-module:
+install-module: $(SOURCE_TREE_STAMP)
 	@KVER='$(KVER)' KDIR='$(KDIR)' DESTDIR='$(DESTDIR)' scripts/install-module.sh
 
 FORCE:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # "make bench-check": compares the ratios "make bench" measured in each guest
 # (BENCH_OUT/ARCH.json, default bench/results/) with bench/targets. Prints one
 # line per target and guest, measured against target, then "N passed, M

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # BO_SYNC FLUSH cost against range size, log-log: the exact-range sync on
 # dirty and on clean granules, and the whole-BO flush that a begin/end
 # (dma-buf style) design needs after writing the same range. One colour per

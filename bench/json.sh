@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Readers of the JSON files "ncgpu bench" and host_cache_bench write, for
 # bench/report.sh and bench/check.sh. Source it; do not run it. The writers
 # put every member these read on a line of its own, so awk suffices and the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Turns the JSON files of "make bench" in DIR into the plot data
 # (flush-cost-ARCH.dat), the plot (flush-cost.png, flush-cost.svg) and a
 # Markdown summary (summary.md) with the ratios against bench/targets.

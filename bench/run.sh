@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # "make bench": runs "ncgpu bench" in the x86_64 and arm64 guests (QEMU TCG)
 # and host_cache_bench on this machine, then writes under BENCH_OUT
 # (default bench/results/):

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds the debug kernel of "make check-debug" from Debian's linux-source-6.1:
 # x86_64_defconfig + debug/debug.config (merged with the kernel's own
 # scripts/kconfig/merge_config.sh), KASAN, lockdep, kmemleak, DMA-API debug,
@@ -104,7 +105,7 @@ if [ -f "$root/release" ] && [ "$(cat "$top/key" 2>/dev/null)" = "$(cache_key)" 
 	say "[debug] kernel $(cat "$root/release") (cached)"
 	exit 0
 fi
-[ -f "$LINUX_SOURCE_TAR" ] || die "no $LINUX_SOURCE_TAR (run scripts/install-deps.sh)"
+[ -f "$LINUX_SOURCE_TAR" ] || die "no $LINUX_SOURCE_TAR (run make deps)"
 install_build_deps
 mkdir -p "$top"
 extract

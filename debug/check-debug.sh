@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # "make check-debug": the debug lane, x86_64 only.
 #   kernel   Debian's linux-source-6.1 built with KASAN, lockdep, kmemleak,
 #            DMA-API debug, fault injection and KUnit (debug/build-kernel.sh;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by scripts/lib.sh: with NCGPU_KERNEL=debug, load_target_env points
 # the harness (module build, initramfs, boot, results) at the debug kernel
 # that debug/build-kernel.sh built, instead of Debian's.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Adds the debug lane's files to a staged initramfs (called by
 # vm/mkinitramfs.sh through INITRAMFS_EXTRAS): the /init hook, the
 # programs of debug/guest/, the KUnit module and the lockdep control's

@@ -20,7 +20,7 @@ int main(void)
 	struct ncgpu_job job;
 	void *in, *out;
 
-	check(ncgpu_device_open(&dev, NULL), "open");
+	check(ncgpu_device_open(NULL, &dev), "open");
 	/* Two write-back cached buffers, mapped into this process. */
 	check(ncgpu_bo_create(dev, 4096, DRM_NCGPU_BO_WB_MMAP, &src), "create src");
 	check(ncgpu_bo_create(dev, 4096, DRM_NCGPU_BO_WB_MMAP, &dst), "create dst");

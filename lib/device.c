@@ -177,22 +177,37 @@ static int open_first_render_node(void)
 	return fd;
 }
 
-NCGPU_PUBLIC int ncgpu_device_open(struct ncgpu_device **out, const char *path)
+NCGPU_PUBLIC int ncgpu_device_open_fd(int fd, uint32_t flags, struct ncgpu_device **dev)
 {
 	struct ncgpu_device_info info;
+	int ret;
+
+	if (flags & ~NCGPU_DEVICE_OWNS_FD)
+		return -EINVAL;
+	if (fcntl(fd, F_GETFD) < 0)
+		return -EBADF;
+	if (!is_ncgpu(fd))
+		return -ENODEV;
+	ret = query_info(fd, &info);
+	if (ret)
+		return ret;
+	*dev = ncgpu_device_new(fd, &info);
+	if (!*dev)
+		return -ENOMEM;
+	(*dev)->owns_fd = flags & NCGPU_DEVICE_OWNS_FD;
+	return 0;
+}
+
+NCGPU_PUBLIC int ncgpu_device_open(const char *path, struct ncgpu_device **dev)
+{
 	int fd, ret;
 
 	fd = path ? open_ncgpu_node(path) : open_first_render_node();
 	if (fd < 0)
 		return fd;
-	ret = query_info(fd, &info);
-	if (!ret) {
-		*out = ncgpu_device_new(fd, &info);
-		if (*out)
-			return 0;
-		ret = -ENOMEM;
-	}
-	close(fd);
+	ret = ncgpu_device_open_fd(fd, NCGPU_DEVICE_OWNS_FD, dev);
+	if (ret)
+		close(fd);
 	return ret;
 }
 
@@ -200,7 +215,7 @@ NCGPU_PUBLIC void ncgpu_device_close(struct ncgpu_device *dev)
 {
 	if (!dev)
 		return;
-	if (dev->fd >= 0)
+	if (dev->owns_fd)
 		close(dev->fd);
 	ncgpu_device_free(dev);
 }

@@ -3,9 +3,11 @@
  * Copyright (C) 2026 The ncgpu authors
  *
  * Error sentences that say what an errno means for an ncgpu call, where
- * strerror() would only name the errno.
+ * strerror() would only name the errno; the C library names the others.
  */
 #include <errno.h>
+#include <limits.h>
+#include <string.h>
 
 #include "ncgpu_internal.h"
 
@@ -36,11 +38,18 @@ static const struct error_sentence error_sentences[] = {
 
 NCGPU_PUBLIC const char *ncgpu_strerror(int err)
 {
+	const char *description;
 	unsigned int i;
 
 	for (i = 0; i < sizeof(error_sentences) / sizeof(error_sentences[0]); i++) {
 		if (error_sentences[i].err == err || -error_sentences[i].err == err)
 			return error_sentences[i].sentence;
 	}
-	return "unknown error";
+	/*
+	 * glibc's own static text: strerror() may write a shared buffer for
+	 * unknown numbers, and strerror_r() would need one of the caller's.
+	 * INT_MIN has no positive counterpart; no errno is that large anyway.
+	 */
+	description = err > INT_MIN ? strerrordesc_np(err < 0 ? -err : err) : NULL;
+	return description ? description : "unknown error";
 }

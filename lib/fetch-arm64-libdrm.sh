@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Extracts Debian's arm64 libdrm (headers, libdrm.a, libdrm.so, pkg-config
 # file) into CACHEDIR without installing it, so libncgpu can be cross-built
 # and guest programs linked statically. Idempotent: a complete CACHEDIR is
@@ -12,7 +13,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 [ -f "$cache/.complete" ] && exit 0
 dpkg --print-foreign-architectures | grep -qx arm64 ||
-	die "dpkg does not know arm64: run scripts/install-deps.sh"
+	die "dpkg does not know arm64: run make deps"
 
 mkdir -p "$(dirname "$cache")"
 tmp=$(mktemp -d "$cache.fetch.XXXXXX")

@@ -14,6 +14,13 @@
 
 #include "ncgpu.h"
 
+/*
+ * Marks the definitions of the functions libncgpu exports (lib/ncgpu.symbols);
+ * everything else is built hidden. Kept out of the installed header, whose
+ * readers have no use for it.
+ */
+#define NCGPU_PUBLIC __attribute__((visibility("default")))
+
 /* What a userspace driver reports when the kernel gives no granule. */
 #define NCGPU_FALLBACK_ATOM 64
 
@@ -60,6 +67,7 @@ struct ncgpu_kernel_calls {
 /**
  * struct ncgpu_device - An open ncgpu device.
  * @fd: the DRM file, or -1 for a device without one (host tests).
+ * @owns_fd: ncgpu_device_close() closes @fd.
  * @info: what the device reported at open.
  * @atom: granule that ranges are widened to; never 0.
  * @backend: how maintenance is carried out; read and written atomically.
@@ -75,6 +83,7 @@ struct ncgpu_kernel_calls {
  */
 struct ncgpu_device {
 	int fd;
+	bool owns_fd;
 	struct ncgpu_device_info info;
 	uint64_t atom;
 	enum ncgpu_sync_backend backend;

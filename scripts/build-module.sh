@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds ncgpu.ko for a target with W=1, then runs sparse (C=2) on every
 # source file. Each target builds a private copy of kernel/ (and include/,
 # which the sources reach by relative path), so the two targets never share
@@ -66,7 +67,7 @@ sparse() {
 
 [ -d "$MODULE_SRC" ] || die "no module sources in $MODULE_SRC"
 [ "$target" = x86_64 ] || "$NCGPU_ROOT/vm/fetch-kernel.sh" "$target"
-[ -d "$KDIR" ] || die "no kernel headers in $KDIR (run scripts/install-deps.sh)"
+[ -d "$KDIR" ] || die "no kernel headers in $KDIR (run make deps)"
 copy_sources
 build || exit 1
 # The guest suites test any module that built cleanly, sparse or not.

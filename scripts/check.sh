@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # "make check": every check of the project, stage by stage, then one last
 # line "N passed, M failed". Exits 1 if anything failed.
 #
@@ -8,6 +9,11 @@
 # its totals, "N passed, M failed" (and "K skipped"). A stage that fails
 # without saying what failed counts as one failure. Its full output is kept
 # in $NCGPU_CACHE/check/STAGE.log.
+#
+# A failed stage's logs are also copied, as soon as it ends, to
+# $NCGPU_CACHE/failed-runs/TIME/, which a make from another source tree does
+# not wipe (it wipes check/ with the other build products); the last
+# KEPT_FAILED_RUNS runs are kept. The summary names each failed check's log.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -16,6 +22,9 @@ TARGETS="x86_64 arm64"
 results=$NCGPU_CACHE/check
 failed_checks=$results/failed
 totals=$results/totals
+failed_runs=$NCGPU_CACHE/failed-runs
+evidence=$failed_runs/$(date -u +%Y%m%dT%H%M%SZ)
+: "${KEPT_FAILED_RUNS:=5}"
 
 # Prints failed checks with their diagnostics: "#" lines that follow a
 # failure, or a "# ---" block (such as a console tail).
@@ -48,6 +57,31 @@ tally() {
 	fi
 }
 
+# The logs behind a stage's checks, besides its own: the guest's results
+# and console, the debug lane's and the packages stage's folders.
+stage_logs() {
+	case $1 in
+	*-suites) ls "$NCGPU_CACHE/${1%-suites}"/*.log ;;
+	*-module) ls "$NCGPU_CACHE/${1%-module}"/module.log* ;;
+	*-programs) ls "$results"/cc*.log ;;
+	debug) ls "$NCGPU_CACHE"/check-debug/*.log "$NCGPU_CACHE"/x86_64-debug/*.log ;;
+	packages) ls "$NCGPU_CACHE"/packages/*.log "$NCGPU_CACHE"/packages/timings \
+		"$NCGPU_CACHE"/x86_64-packages/*.log ;;
+	esac 2>/dev/null
+}
+
+# Copies a failed stage's logs out of the build products, where the next
+# make of another tree cannot wipe them; keeps the last KEPT_FAILED_RUNS runs.
+keep_evidence() {
+	mkdir -p "$evidence/$1"
+	cp "$results/$1.log" "$evidence/"
+	stage_logs "$1" | while read -r file; do
+		cp "$file" "$evidence/$1/$(basename "$(dirname "$file")")-$(basename "$file")"
+	done
+	# shellcheck disable=SC2012
+	ls -1d "$failed_runs"/*/ | sort | head -n -"$KEPT_FAILED_RUNS" | xargs -r rm -rf
+}
+
 # Counts a finished stage: its checks, its failures with diagnostics, and
 # one summary line.
 finish_stage() {
@@ -62,7 +96,8 @@ finish_stage() {
 		cat "$log.tmp" >>"$log"
 		rm -f "$log.tmp"
 	fi
-	grep '^not ok ' "$log" >>"$failed_checks"
+	[ "$failed" = 0 ] || keep_evidence "$name"
+	grep '^not ok ' "$log" | sed "s|\$|	$name|" >>"$failed_checks"
 	echo "$passed $failed $skipped" >>"$totals"
 	failures_with_diagnostics "$log"
 	printf '    %s: %s passed, %s failed' "$name" "$passed" "$failed"
@@ -148,8 +183,13 @@ summary() {
 	say "all stages done in $(elapsed "$check_start")"
 	[ "$3" = 0 ] || echo "    $3 skipped (see $results/*.log)"
 	if [ "$2" != 0 ]; then
-		echo "==> failed checks:"
-		sed 's/^/    /' "$failed_checks"
+		echo "==> failed checks, and where their logs are kept:"
+		while IFS='	' read -r check stage; do
+			logs="$evidence/$stage.log"
+			[ -z "$(ls -A "$evidence/$stage")" ] || logs="$logs and $evidence/$stage/"
+			echo "    $check"
+			echo "        (log: $logs)"
+		done <"$failed_checks"
 	fi
 	echo "$1 passed, $2 failed"
 	[ "$2" = 0 ]
@@ -167,6 +207,8 @@ for target in $TARGETS; do
 	stage "$target-module" "$NCGPU_ROOT/scripts/build-module.sh" "$target"
 	stage "$target-programs" guest_programs "$target"
 done
+# The README's targets, each alone on a wiped build cache.
+stage targets "$NCGPU_ROOT/scripts/check-targets.sh"
 # The two guests spend much of their time waiting on their tests: side by
 # side they take little longer than the slower one alone.
 background_stage arm64-suites guest_suites arm64

@@ -1,7 +1,12 @@
 #!/bin/sh
-# Install the Debian packages ncgpu needs to build, check and test itself.
-# Idempotent: packages already present are not fetched again. Needs root, or
-# sudo for the apt and dpkg steps.
+# SPDX-License-Identifier: MIT
+# Install the Debian packages ncgpu needs to build, check and test itself
+# ("make deps"; "make check" runs it too). Idempotent: packages already
+# present are not fetched again. Needs root, or sudo for the apt and dpkg
+# steps.
+#
+# --check installs nothing: it fails, naming "make deps", if a package or
+# dpkg's arm64 architecture is missing. The build targets run that.
 set -eu
 
 host_packages="
@@ -29,13 +34,30 @@ current_kernel_headers() {
 		sed -n 's/.*Depends: \(linux-headers-.*-amd64\)$/\1/p' | head -n 1
 }
 
+# One dpkg-query for all: the build targets ask on every make.
+# shellcheck disable=SC2086
+present=" $(dpkg-query -W -f '${Status} ${Package}\n' $host_packages 2>/dev/null |
+	sed -n 's/^install ok installed //p' | tr '\n' ' ')"
 missing=""
 for pkg in $host_packages; do
-	installed "$pkg" || missing="$missing $pkg"
+	case $present in
+	*" $pkg "*) ;;
+	*) missing="$missing $pkg" ;;
+	esac
 done
+has_arm64=yes
+dpkg --print-foreign-architectures | grep -qx arm64 || has_arm64=no
+
+if [ "${1:-}" = --check ]; then
+	[ -z "$missing" ] && [ $has_arm64 = yes ] && exit 0
+	[ -z "$missing" ] || echo "error: missing packages:$missing" >&2
+	[ $has_arm64 = yes ] || echo "error: dpkg does not know the arm64 architecture" >&2
+	echo "error: run \"make deps\" (root or sudo) to install what the build needs" >&2
+	exit 1
+fi
 
 need_update=0
-dpkg --print-foreign-architectures | grep -qx arm64 || {
+[ $has_arm64 = yes ] || {
 	as_root dpkg --add-architecture arm64
 	need_update=1
 }

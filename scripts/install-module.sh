@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # "make install-module": builds ncgpu.ko for one kernel and installs it where
 # modprobe finds it: the kernel's modules_install into updates/, then depmod,
 # which also resolves the modules ncgpu needs.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Helpers shared by the build and VM scripts. Source it; do not run it.
 # shellcheck shell=sh disable=SC2034
 
@@ -59,7 +60,7 @@ copy_module_sources() {
 # with NCGPU_LANE=packages, the guest of the packages stage (tests/packages/env.sh).
 load_target_env() {
 	abi=$(debian_kernel_abi)
-	[ -n "$abi" ] || die "apt knows no linux-headers-amd64: run scripts/install-deps.sh"
+	[ -n "$abi" ] || die "apt knows no linux-headers-amd64: run make deps"
 	case $1 in
 	x86_64)
 		KVER=$abi-amd64 KARCH=x86_64 CROSS_COMPILE=''

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Static checks of the kernel sources and the uAPI header, one check line per
 # tool ("ok lint: ..." / "not ok lint: ..." with the findings as "#" lines):
 #   kernel-doc -none   every documented item complete; any output fails

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Boots Debian's kernel for a target with the ncgpu initramfs under QEMU (TCG:
 # KVM is not assumed). Modes:
 #   check  run the suites; results in $WORK/results.log, kernel log in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Fetches Debian's kernel for a target into the cache, without installing it:
 # the image and its modules (+ modules.dep), and for arm64 also the headers
 # and a static busybox. Cached per kernel release.
@@ -36,7 +37,7 @@ relink_kbuild() {
 	headers=$1/root/usr/src/linux-headers-$KVER
 	[ -d "$headers" ] || return 0
 	[ -f "/usr/src/linux-headers-${KVER%-arm64}-common/Makefile" ] ||
-		die "linux-headers-${KVER%-arm64}-common is not installed (run scripts/install-deps.sh)"
+		die "linux-headers-${KVER%-arm64}-common is not installed (run make deps)"
 	ln -sfn /usr/lib/linux-kbuild-6.1/scripts "$headers/scripts"
 	ln -sfn /usr/lib/linux-kbuild-6.1/tools "$headers/tools"
 }

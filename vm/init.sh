@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# SPDX-License-Identifier: MIT
 # shellcheck shell=dash disable=SC2086,SC2013
 # /init of the test guest (busybox sh, PID 1).
 #

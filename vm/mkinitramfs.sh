@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Packs the guest initramfs of a target: busybox, /init, the suites, ncgpu.ko,
 # vgem.ko and the Debian modules they need (resolved from the target's
 # modules.dep), the test programs, the ncgpu tool and the libncgpu examples.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Turns a guest's results log into check lines for the summary:
 #   ok TARGET [RUN] DESC / not ok TARGET [RUN] DESC / skip TARGET [RUN] DESC
 # A failed check is followed by the diagnostics around it ("#" lines). Every

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=dash
 # The debug lane's hook into /init (vm/init.sh sources it once the base
 # modules are loaded): the debug kernel's own reports fail a run too, and

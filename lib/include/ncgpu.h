@@ -13,9 +13,10 @@
  * next submit, as Mesa's panvk does.
  *
  * Conventions: functions that can fail return 0 or a negative errno, never
- * abort and never print; ncgpu_strerror() explains the error. A device may be
- * used from several threads at once; one BO or job must not be changed by two
- * threads at the same time.
+ * abort and never print; ncgpu_strerror() explains the error. What a function
+ * gives back comes through its last parameters. A device may be used from
+ * several threads at once; one BO or job must not be changed by two threads at
+ * the same time.
  */
 #ifndef NCGPU_H
 #define NCGPU_H
@@ -29,9 +30,6 @@
 #if defined(__cplusplus)
 extern "C" {
 #endif
-
-/* Marks the functions libncgpu exports; everything else is hidden. */
-#define NCGPU_PUBLIC __attribute__((visibility("default")))
 
 /** A range size meaning "up to the end of the BO", as Vulkan's VK_WHOLE_SIZE. */
 #define NCGPU_WHOLE_SIZE UINT64_MAX
@@ -114,11 +112,14 @@ struct ncgpu_job {
 
 /* Device */
 
+/** An ncgpu_device_open_fd() flag: the device takes the file, ncgpu_device_close() closes it. */
+#define NCGPU_DEVICE_OWNS_FD (1u << 0)
+
 /**
  * ncgpu_device_open() - Open an ncgpu device.
- * @out: receives the device on success.
  * @path: DRM node to open, or NULL for the first render node whose driver
  *        is "ncgpu".
+ * @dev: receives the device on success.
  *
  * Picks the sync backend: CPU cache instructions when the device is
  * non-coherent and not emulated, BO_SYNC otherwise.
@@ -126,33 +127,54 @@ struct ncgpu_job {
  * Return: 0; -ENODEV when no ncgpu device is found or @path is not one; the
  * error of open() (-ENOENT, -EACCES, ...); -ENOMEM.
  */
-NCGPU_PUBLIC int ncgpu_device_open(struct ncgpu_device **out, const char *path);
+int ncgpu_device_open(const char *path, struct ncgpu_device **dev);
+
+/**
+ * ncgpu_device_open_fd() - Make a device of a DRM file the caller has open.
+ * @fd: the DRM file, for example a render node that drmGetDevices2() or a
+ *      Vulkan loader found.
+ * @flags: NCGPU_DEVICE_OWNS_FD, or 0 to leave @fd to the caller, who keeps
+ *         it open until ncgpu_device_close().
+ * @dev: receives the device on success.
+ *
+ * As amdgpu_device_initialize() and Mesa's pan_kmod_dev_create(): the
+ * device uses @fd itself, not a copy. On failure @fd stays the caller's,
+ * whatever @flags say. The sync backend is picked as ncgpu_device_open()
+ * does.
+ *
+ * Return: 0; -EINVAL for unknown @flags; -EBADF when @fd is not an open
+ * file; -ENODEV when it is not an ncgpu DRM device; -ENOMEM.
+ */
+int ncgpu_device_open_fd(int fd, uint32_t flags, struct ncgpu_device **dev);
 
 /**
  * ncgpu_device_close() - Close a device.
  * @dev: the device, or NULL (nothing is done).
  *
  * Pending flushes are dropped. Every BO of the device must be closed first.
+ * The DRM file is closed unless the device was made by
+ * ncgpu_device_open_fd() without NCGPU_DEVICE_OWNS_FD.
  */
-NCGPU_PUBLIC void ncgpu_device_close(struct ncgpu_device *dev);
+void ncgpu_device_close(struct ncgpu_device *dev);
 
 /**
  * ncgpu_device_info() - Get what the device reported when it was opened.
  * @dev: the device.
  * @info: receives the information.
  */
-NCGPU_PUBLIC void ncgpu_device_info(const struct ncgpu_device *dev,
-				    struct ncgpu_device_info *info);
+void ncgpu_device_info(const struct ncgpu_device *dev, struct ncgpu_device_info *info);
 
 /**
  * ncgpu_device_fd() - Get the DRM file descriptor of a device.
  * @dev: the device.
  *
- * The descriptor stays owned by @dev; for example, pass it to libdrm.
+ * The descriptor stays owned by @dev (or by the caller of
+ * ncgpu_device_open_fd() without NCGPU_DEVICE_OWNS_FD); for example, pass it
+ * to libdrm.
  *
  * Return: the file descriptor.
  */
-NCGPU_PUBLIC int ncgpu_device_fd(const struct ncgpu_device *dev);
+int ncgpu_device_fd(const struct ncgpu_device *dev);
 
 /**
  * ncgpu_noncoherent_atom_size() - Get the granule of cache maintenance.
@@ -164,7 +186,7 @@ NCGPU_PUBLIC int ncgpu_device_fd(const struct ncgpu_device *dev);
  * Return: the device's sync granule in bytes, or 64 if the kernel reported
  * 0; never 0.
  */
-NCGPU_PUBLIC uint64_t ncgpu_noncoherent_atom_size(const struct ncgpu_device *dev);
+uint64_t ncgpu_noncoherent_atom_size(const struct ncgpu_device *dev);
 
 /**
  * ncgpu_device_set_sync_backend() - Force how cache maintenance is done.
@@ -179,8 +201,7 @@ NCGPU_PUBLIC uint64_t ncgpu_noncoherent_atom_size(const struct ncgpu_device *dev
  * on a CPU architecture without user cache instructions; an error of
  * sending the pending flushes.
  */
-NCGPU_PUBLIC int ncgpu_device_set_sync_backend(struct ncgpu_device *dev,
-					       enum ncgpu_sync_backend backend);
+int ncgpu_device_set_sync_backend(struct ncgpu_device *dev, enum ncgpu_sync_backend backend);
 
 /**
  * ncgpu_device_get_sync_backend() - Get the backend in use.
@@ -188,8 +209,7 @@ NCGPU_PUBLIC int ncgpu_device_set_sync_backend(struct ncgpu_device *dev,
  *
  * Return: the backend that carries out cache maintenance.
  */
-NCGPU_PUBLIC enum ncgpu_sync_backend
-ncgpu_device_get_sync_backend(const struct ncgpu_device *dev);
+enum ncgpu_sync_backend ncgpu_device_get_sync_backend(const struct ncgpu_device *dev);
 
 /* Buffer objects */
 
@@ -203,8 +223,7 @@ ncgpu_device_get_sync_backend(const struct ncgpu_device *dev);
  * Return: 0; -EINVAL for size 0, unknown flags or NO_MMAP with WB_MMAP;
  * -E2BIG above the device's max_bo_size; -ENOMEM.
  */
-NCGPU_PUBLIC int ncgpu_bo_create(struct ncgpu_device *dev, uint64_t size, uint32_t flags,
-				 struct ncgpu_bo **out);
+int ncgpu_bo_create(struct ncgpu_device *dev, uint64_t size, uint32_t flags, struct ncgpu_bo **out);
 
 /**
  * ncgpu_bo_import() - Import a dma-buf as a BO.
@@ -219,8 +238,7 @@ NCGPU_PUBLIC int ncgpu_bo_create(struct ncgpu_device *dev, uint64_t size, uint32
  *
  * Return: 0; -EBADF or -EINVAL for a bad @dmabuf_fd; -ENOMEM.
  */
-NCGPU_PUBLIC int ncgpu_bo_import(struct ncgpu_device *dev, int dmabuf_fd,
-				 struct ncgpu_bo **out);
+int ncgpu_bo_import(struct ncgpu_device *dev, int dmabuf_fd, struct ncgpu_bo **out);
 
 /**
  * ncgpu_bo_export() - Export a BO as a dma-buf.
@@ -230,7 +248,7 @@ NCGPU_PUBLIC int ncgpu_bo_import(struct ncgpu_device *dev, int dmabuf_fd,
  * Return: 0; -EINVAL for a write-back BO on a non-coherent device (only
  * write-combined buffers are shared); -EMFILE.
  */
-NCGPU_PUBLIC int ncgpu_bo_export(struct ncgpu_bo *bo, int *dmabuf_fd);
+int ncgpu_bo_export(struct ncgpu_bo *bo, int *dmabuf_fd);
 
 /**
  * ncgpu_bo_close() - Drop a reference to a BO; the last one frees it.
@@ -241,7 +259,7 @@ NCGPU_PUBLIC int ncgpu_bo_export(struct ncgpu_bo *bo, int *dmabuf_fd);
  *
  * Return: 0, or the error of closing the GEM handle.
  */
-NCGPU_PUBLIC int ncgpu_bo_close(struct ncgpu_bo *bo);
+int ncgpu_bo_close(struct ncgpu_bo *bo);
 
 /**
  * ncgpu_bo_map() - Map a whole BO into the CPU's address space.
@@ -254,7 +272,7 @@ NCGPU_PUBLIC int ncgpu_bo_close(struct ncgpu_bo *bo);
  * Return: 0; -EPERM for a NO_MMAP BO; -EINVAL for a BO imported from
  * another driver; the error of mmap().
  */
-NCGPU_PUBLIC int ncgpu_bo_map(struct ncgpu_bo *bo, void **ptr);
+int ncgpu_bo_map(struct ncgpu_bo *bo, void **ptr);
 
 /**
  * ncgpu_bo_unmap() - Remove the CPU mapping of a BO.
@@ -262,7 +280,7 @@ NCGPU_PUBLIC int ncgpu_bo_map(struct ncgpu_bo *bo, void **ptr);
  *
  * Return: 0, or the error of munmap().
  */
-NCGPU_PUBLIC int ncgpu_bo_unmap(struct ncgpu_bo *bo);
+int ncgpu_bo_unmap(struct ncgpu_bo *bo);
 
 /**
  * ncgpu_bo_size() - Get the size of a BO.
@@ -270,7 +288,7 @@ NCGPU_PUBLIC int ncgpu_bo_unmap(struct ncgpu_bo *bo);
  *
  * Return: the size in bytes, after the kernel's rounding.
  */
-NCGPU_PUBLIC uint64_t ncgpu_bo_size(const struct ncgpu_bo *bo);
+uint64_t ncgpu_bo_size(const struct ncgpu_bo *bo);
 
 /**
  * ncgpu_bo_handle() - Get the GEM handle of a BO.
@@ -278,7 +296,7 @@ NCGPU_PUBLIC uint64_t ncgpu_bo_size(const struct ncgpu_bo *bo);
  *
  * Return: the handle, valid on ncgpu_device_fd() of the BO's device.
  */
-NCGPU_PUBLIC uint32_t ncgpu_bo_handle(const struct ncgpu_bo *bo);
+uint32_t ncgpu_bo_handle(const struct ncgpu_bo *bo);
 
 /**
  * ncgpu_bo_is_cached() - Tell whether CPU mappings of a BO are write-back.
@@ -286,7 +304,7 @@ NCGPU_PUBLIC uint32_t ncgpu_bo_handle(const struct ncgpu_bo *bo);
  *
  * Return: true for write-back cached mappings, false for write-combined.
  */
-NCGPU_PUBLIC bool ncgpu_bo_is_cached(const struct ncgpu_bo *bo);
+bool ncgpu_bo_is_cached(const struct ncgpu_bo *bo);
 
 /**
  * ncgpu_bo_is_imported() - Tell whether a BO comes from another driver.
@@ -295,7 +313,7 @@ NCGPU_PUBLIC bool ncgpu_bo_is_cached(const struct ncgpu_bo *bo);
  * Return: true for another driver's dma-buf; false for ncgpu's own buffers,
  * including re-imports of their exports.
  */
-NCGPU_PUBLIC bool ncgpu_bo_is_imported(const struct ncgpu_bo *bo);
+bool ncgpu_bo_is_imported(const struct ncgpu_bo *bo);
 
 /**
  * ncgpu_bo_wait() - Wait until no device job uses a BO any more.
@@ -309,7 +327,7 @@ NCGPU_PUBLIC bool ncgpu_bo_is_imported(const struct ncgpu_bo *bo);
  * Return: 0 when idle; -ETIMEDOUT when the timeout passed; -EBUSY when
  * polling a busy BO; -EINVAL for a negative timeout.
  */
-NCGPU_PUBLIC int ncgpu_bo_wait(struct ncgpu_bo *bo, int64_t timeout_ns);
+int ncgpu_bo_wait(struct ncgpu_bo *bo, int64_t timeout_ns);
 
 /* Cache maintenance */
 
@@ -330,8 +348,7 @@ NCGPU_PUBLIC int ncgpu_bo_wait(struct ncgpu_bo *bo, int64_t timeout_ns);
  * another device (checked before anything is queued); -ENOMEM; the error of
  * a send that a full queue triggered (the queue is then emptied).
  */
-NCGPU_PUBLIC int ncgpu_flush_ranges(struct ncgpu_device *dev, const struct ncgpu_range *ranges,
-				    uint32_t count);
+int ncgpu_flush_ranges(struct ncgpu_device *dev, const struct ncgpu_range *ranges, uint32_t count);
 
 /**
  * ncgpu_invalidate_ranges() - Make device writes to ranges visible to the CPU.
@@ -348,8 +365,8 @@ NCGPU_PUBLIC int ncgpu_flush_ranges(struct ncgpu_device *dev, const struct ncgpu
  * Return: 0; -EINVAL as ncgpu_flush_ranges(); -ENOMEM; the error of the
  * kernel call (the queue is then emptied).
  */
-NCGPU_PUBLIC int ncgpu_invalidate_ranges(struct ncgpu_device *dev,
-					 const struct ncgpu_range *ranges, uint32_t count);
+int ncgpu_invalidate_ranges(struct ncgpu_device *dev, const struct ncgpu_range *ranges,
+			    uint32_t count);
 
 /**
  * ncgpu_flush_pending() - Send the queued flushes now.
@@ -358,7 +375,7 @@ NCGPU_PUBLIC int ncgpu_invalidate_ranges(struct ncgpu_device *dev,
  * Return: 0 (also when nothing was queued), or the error of the kernel call;
  * the queue is emptied either way.
  */
-NCGPU_PUBLIC int ncgpu_flush_pending(struct ncgpu_device *dev);
+int ncgpu_flush_pending(struct ncgpu_device *dev);
 
 /**
  * ncgpu_cpu_flush_range() - Write back CPU cache lines to memory.
@@ -371,7 +388,7 @@ NCGPU_PUBLIC int ncgpu_flush_pending(struct ncgpu_device *dev);
  *
  * Return: 0, or -EOPNOTSUPP on other CPU architectures.
  */
-NCGPU_PUBLIC int ncgpu_cpu_flush_range(void *ptr, size_t size);
+int ncgpu_cpu_flush_range(void *ptr, size_t size);
 
 /**
  * ncgpu_cpu_flush_invalidate_range() - Write back, then drop CPU cache lines.
@@ -383,7 +400,7 @@ NCGPU_PUBLIC int ncgpu_cpu_flush_range(void *ptr, size_t size);
  *
  * Return: 0, or -EOPNOTSUPP on other CPU architectures.
  */
-NCGPU_PUBLIC int ncgpu_cpu_flush_invalidate_range(void *ptr, size_t size);
+int ncgpu_cpu_flush_invalidate_range(void *ptr, size_t size);
 
 /**
  * ncgpu_cpu_cache_line_size() - Get the step of the CPU cache functions.
@@ -391,7 +408,7 @@ NCGPU_PUBLIC int ncgpu_cpu_flush_invalidate_range(void *ptr, size_t size);
  * Return: the smallest data cache line in bytes (CPUID on x86-64, CTR_EL0
  * DminLine on arm64), or 0 on other CPU architectures.
  */
-NCGPU_PUBLIC size_t ncgpu_cpu_cache_line_size(void);
+size_t ncgpu_cpu_cache_line_size(void);
 
 /* Jobs */
 
@@ -399,13 +416,13 @@ NCGPU_PUBLIC size_t ncgpu_cpu_cache_line_size(void);
  * ncgpu_job_init() - Start an empty job.
  * @job: the job to initialize.
  */
-NCGPU_PUBLIC void ncgpu_job_init(struct ncgpu_job *job);
+void ncgpu_job_init(struct ncgpu_job *job);
 
 /**
  * ncgpu_job_fini() - Free the memory of a job.
  * @job: the job; it may be initialized again afterwards.
  */
-NCGPU_PUBLIC void ncgpu_job_fini(struct ncgpu_job *job);
+void ncgpu_job_fini(struct ncgpu_job *job);
 
 /**
  * ncgpu_job_copy() - Add a device copy to a job.
@@ -419,8 +436,8 @@ NCGPU_PUBLIC void ncgpu_job_fini(struct ncgpu_job *job);
  * Return: 0; -EINVAL for a NULL BO, BOs of two devices or a range beyond its
  * BO; -ENOMEM.
  */
-NCGPU_PUBLIC int ncgpu_job_copy(struct ncgpu_job *job, struct ncgpu_bo *dst, uint64_t dst_offset,
-				struct ncgpu_bo *src, uint64_t src_offset, uint64_t size);
+int ncgpu_job_copy(struct ncgpu_job *job, struct ncgpu_bo *dst, uint64_t dst_offset,
+		   struct ncgpu_bo *src, uint64_t src_offset, uint64_t size);
 
 /**
  * ncgpu_job_fill() - Add a device fill to a job.
@@ -433,8 +450,8 @@ NCGPU_PUBLIC int ncgpu_job_copy(struct ncgpu_job *job, struct ncgpu_bo *dst, uin
  *
  * Return: 0; -EINVAL for a NULL BO or a range beyond it; -ENOMEM.
  */
-NCGPU_PUBLIC int ncgpu_job_fill(struct ncgpu_job *job, struct ncgpu_bo *dst, uint64_t offset,
-				uint64_t size, uint64_t value);
+int ncgpu_job_fill(struct ncgpu_job *job, struct ncgpu_bo *dst, uint64_t offset, uint64_t size,
+		   uint64_t value);
 
 /**
  * ncgpu_job_stall() - Add a pause to a job.
@@ -443,7 +460,7 @@ NCGPU_PUBLIC int ncgpu_job_fill(struct ncgpu_job *job, struct ncgpu_bo *dst, uin
  *
  * Return: 0; -EINVAL above the maximum; -ENOMEM.
  */
-NCGPU_PUBLIC int ncgpu_job_stall(struct ncgpu_job *job, uint64_t usec);
+int ncgpu_job_stall(struct ncgpu_job *job, uint64_t usec);
 
 /**
  * ncgpu_job_add_wait() - Make a job wait for a binary syncobj or a timeline point.
@@ -458,7 +475,7 @@ NCGPU_PUBLIC int ncgpu_job_stall(struct ncgpu_job *job, uint64_t usec);
  *
  * Return: 0; -EINVAL for handle 0; -ENOMEM.
  */
-NCGPU_PUBLIC int ncgpu_job_add_wait(struct ncgpu_job *job, uint32_t syncobj, uint64_t point);
+int ncgpu_job_add_wait(struct ncgpu_job *job, uint32_t syncobj, uint64_t point);
 
 /**
  * ncgpu_job_add_signal() - Make a job signal a binary syncobj or a timeline point.
@@ -474,8 +491,7 @@ NCGPU_PUBLIC int ncgpu_job_add_wait(struct ncgpu_job *job, uint32_t syncobj, uin
  *
  * Return: 0; -EINVAL for handle 0; -ENOMEM.
  */
-NCGPU_PUBLIC int ncgpu_job_add_signal(struct ncgpu_job *job, uint32_t syncobj,
-				      uint64_t point);
+int ncgpu_job_add_signal(struct ncgpu_job *job, uint32_t syncobj, uint64_t point);
 
 /**
  * ncgpu_job_submit() - Queue a job, with its waits and signals, on the device.
@@ -492,7 +508,7 @@ NCGPU_PUBLIC int ncgpu_job_add_signal(struct ncgpu_job *job, uint32_t syncobj,
  * that is not there yet; -EOPNOTSUPP for waits or signals on a driver
  * without them; the error of sending the pending flushes.
  */
-NCGPU_PUBLIC int ncgpu_job_submit(struct ncgpu_device *dev, const struct ncgpu_job *job);
+int ncgpu_job_submit(struct ncgpu_device *dev, const struct ncgpu_job *job);
 
 /**
  * ncgpu_submit() - Queue a job on the device, with one more wait and signal.
@@ -507,8 +523,8 @@ NCGPU_PUBLIC int ncgpu_job_submit(struct ncgpu_device *dev, const struct ncgpu_j
  * Return: as ncgpu_job_submit(); -EINVAL also for an @in_syncobj without a
  * fence.
  */
-NCGPU_PUBLIC int ncgpu_submit(struct ncgpu_device *dev, const struct ncgpu_job *job,
-			      uint32_t in_syncobj, uint32_t out_syncobj);
+int ncgpu_submit(struct ncgpu_device *dev, const struct ncgpu_job *job, uint32_t in_syncobj,
+		 uint32_t out_syncobj);
 
 /* Syncobjs */
 
@@ -519,7 +535,7 @@ NCGPU_PUBLIC int ncgpu_submit(struct ncgpu_device *dev, const struct ncgpu_job *
  *
  * Return: 0, or -ENOMEM.
  */
-NCGPU_PUBLIC int ncgpu_syncobj_create(struct ncgpu_device *dev, uint32_t *handle);
+int ncgpu_syncobj_create(struct ncgpu_device *dev, uint32_t *handle);
 
 /**
  * ncgpu_syncobj_destroy() - Destroy a DRM syncobj.
@@ -528,7 +544,7 @@ NCGPU_PUBLIC int ncgpu_syncobj_create(struct ncgpu_device *dev, uint32_t *handle
  *
  * Return: 0, or -EINVAL for a bad handle.
  */
-NCGPU_PUBLIC int ncgpu_syncobj_destroy(struct ncgpu_device *dev, uint32_t handle);
+int ncgpu_syncobj_destroy(struct ncgpu_device *dev, uint32_t handle);
 
 /**
  * ncgpu_timeline_create() - Create a timeline syncobj, as a Vulkan timeline semaphore.
@@ -540,7 +556,7 @@ NCGPU_PUBLIC int ncgpu_syncobj_destroy(struct ncgpu_device *dev, uint32_t handle
  *
  * Return: 0, or -ENOMEM.
  */
-NCGPU_PUBLIC int ncgpu_timeline_create(struct ncgpu_device *dev, uint32_t *handle);
+int ncgpu_timeline_create(struct ncgpu_device *dev, uint32_t *handle);
 
 /**
  * ncgpu_timeline_wait() - Wait for a point of a timeline to signal.
@@ -558,8 +574,8 @@ NCGPU_PUBLIC int ncgpu_timeline_create(struct ncgpu_device *dev, uint32_t *handl
  * passed; -EINVAL for a negative timeout; -ENOENT for a bad handle;
  * -EOPNOTSUPP on a driver without timelines.
  */
-NCGPU_PUBLIC int ncgpu_timeline_wait(struct ncgpu_device *dev, uint32_t handle, uint64_t point,
-				     int64_t timeout_ns);
+int ncgpu_timeline_wait(struct ncgpu_device *dev, uint32_t handle, uint64_t point,
+			int64_t timeout_ns);
 
 /**
  * ncgpu_timeline_query() - Get the last signalled point of a timeline.
@@ -570,8 +586,7 @@ NCGPU_PUBLIC int ncgpu_timeline_wait(struct ncgpu_device *dev, uint32_t handle, 
  * Return: 0; -ENOENT for a bad handle; -EOPNOTSUPP on a driver without
  * timelines.
  */
-NCGPU_PUBLIC int ncgpu_timeline_query(struct ncgpu_device *dev, uint32_t handle,
-				      uint64_t *point);
+int ncgpu_timeline_query(struct ncgpu_device *dev, uint32_t handle, uint64_t *point);
 
 /**
  * ncgpu_timeline_signal() - Signal a point of a timeline from the CPU.
@@ -584,8 +599,7 @@ NCGPU_PUBLIC int ncgpu_timeline_query(struct ncgpu_device *dev, uint32_t handle,
  * Return: 0; -ENOENT for a bad handle; -ENOMEM; -EOPNOTSUPP on a driver
  * without timelines.
  */
-NCGPU_PUBLIC int ncgpu_timeline_signal(struct ncgpu_device *dev, uint32_t handle,
-				       uint64_t point);
+int ncgpu_timeline_signal(struct ncgpu_device *dev, uint32_t handle, uint64_t point);
 
 /**
  * ncgpu_syncobj_wait() - Wait for the fence of a syncobj to signal.
@@ -598,8 +612,7 @@ NCGPU_PUBLIC int ncgpu_timeline_signal(struct ncgpu_device *dev, uint32_t handle
  * a negative timeout or a syncobj that holds no fence yet; -ENOENT for a bad
  * handle.
  */
-NCGPU_PUBLIC int ncgpu_syncobj_wait(struct ncgpu_device *dev, uint32_t handle,
-				    int64_t timeout_ns);
+int ncgpu_syncobj_wait(struct ncgpu_device *dev, uint32_t handle, int64_t timeout_ns);
 
 /* Errors */
 
@@ -607,9 +620,14 @@ NCGPU_PUBLIC int ncgpu_syncobj_wait(struct ncgpu_device *dev, uint32_t handle,
  * ncgpu_strerror() - Explain an error returned by this library.
  * @err: a negative errno (a positive one is accepted too).
  *
+ * Errors with a meaning of their own for ncgpu calls get a sentence that
+ * says it; other errnos get the C library's description (as strerror(),
+ * without its shared buffer); numbers that are no errno get "unknown
+ * error". Safe to call from several threads at once.
+ *
  * Return: a static sentence, never NULL.
  */
-NCGPU_PUBLIC const char *ncgpu_strerror(int err);
+const char *ncgpu_strerror(int err);
 
 #if defined(__cplusplus)
 }

@@ -749,7 +749,7 @@ FIXTURE_SETUP(lib_model)
 	struct lib_run *run = &self->run;
 	int ret;
 
-	ret = ncgpu_device_open(&run->dev, NULL);
+	ret = ncgpu_device_open(NULL, &run->dev);
 	if (ret == -ENODEV && access("/sys/module/ncgpu", F_OK))
 		SETUP_SKIP("ncgpu module not loaded");
 	ASSERT_EQ(0, ret) TH_LOG("ncgpu_device_open: %s", ncgpu_strerror(ret));

@@ -39,7 +39,7 @@ FIXTURE_SETUP(lib_timeline)
 	void *map;
 	int i, ret;
 
-	ret = ncgpu_device_open(&self->dev, NULL);
+	ret = ncgpu_device_open(NULL, &self->dev);
 	if (ret == -ENODEV && access("/sys/module/ncgpu", F_OK))
 		SETUP_SKIP("ncgpu module not loaded");
 	ASSERT_EQ(0, ret) TH_LOG("ncgpu_device_open: %s", ncgpu_strerror(ret));

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs cmocka test programs and sums their summaries. Prints each program's
 # output, then "N passed, M failed" as the last line; exits 1 if anything
 # failed. A program that ends without a summary (a crash) counts as one

@@ -2,10 +2,11 @@
 /*
  * Copyright (C) 2026 The ncgpu authors
  *
- * The library's exported ABI, its error sentences and the CPU cache
- * functions.
+ * The library's exported ABI, its error sentences, what it accepts as a
+ * device's file and the CPU cache functions.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "ncgpu_internal.h"
@@ -57,14 +59,14 @@ static void print_difference(const struct symbol_list *a, const char *a_name,
 	}
 }
 
-static void test_exported_symbols_equal_the_symbol_list(void **state)
+/* The names @nm_command prints must be those of lib/ncgpu.symbols. */
+static void assert_symbols_equal_the_symbol_list(const char *nm_command)
 {
 	static struct symbol_list exported, listed;
 	FILE *in;
 	int i;
 
-	(void)state;
-	in = popen("nm -D --defined-only " NCGPU_SHARED_LIB, "r");
+	in = popen(nm_command, "r");
 	assert_non_null(in);
 	read_names(in, &exported);
 	assert_int_equal(pclose(in), 0);
@@ -77,6 +79,20 @@ static void test_exported_symbols_equal_the_symbol_list(void **state)
 	assert_int_equal(exported.count, listed.count);
 	for (i = 0; i < listed.count; i++)
 		assert_string_equal(exported.names[i], listed.names[i]);
+}
+
+static void test_exported_symbols_equal_the_symbol_list(void **state)
+{
+	(void)state;
+	assert_symbols_equal_the_symbol_list("nm -D --defined-only " NCGPU_SHARED_LIB);
+}
+
+/* The library's internal functions, which its files share, are local in it. */
+static void test_static_library_globals_equal_the_symbol_list(void **state)
+{
+	(void)state;
+	assert_symbols_equal_the_symbol_list("nm -g --defined-only --format=just-symbols "
+					     NCGPU_STATIC_LIB " | grep -v ':$'");
 }
 
 static void test_strerror_explains_missing_device(void **state)
@@ -111,6 +127,82 @@ static void test_strerror_of_unknown_code_is_unknown_error(void **state)
 	assert_string_equal(ncgpu_strerror(INT32_MIN), "unknown error");
 }
 
+static void test_strerror_falls_back_to_the_c_library(void **state)
+{
+	(void)state;
+	assert_string_equal(ncgpu_strerror(-ENOSPC), "No space left on device");
+	assert_string_equal(ncgpu_strerror(EROFS), "Read-only file system");
+}
+
+static void test_open_fd_rejects_unknown_flags(void **state)
+{
+	struct ncgpu_device *dev = NULL;
+
+	(void)state;
+	assert_int_equal(ncgpu_device_open_fd(0, ~NCGPU_DEVICE_OWNS_FD, &dev), -EINVAL);
+	assert_null(dev);
+}
+
+static void test_open_fd_rejects_a_closed_fd(void **state)
+{
+	struct ncgpu_device *dev = NULL;
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	close(fds[0]);
+	close(fds[1]);
+	assert_int_equal(ncgpu_device_open_fd(fds[0], 0, &dev), -EBADF);
+	assert_null(dev);
+}
+
+/* A file that is no DRM device is refused, and stays open even if offered. */
+static void test_open_fd_rejects_a_file_that_is_no_ncgpu_device(void **state)
+{
+	struct ncgpu_device *dev = NULL;
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ncgpu_device_open_fd(fd, 0, &dev), -ENODEV);
+	assert_int_equal(ncgpu_device_open_fd(fd, NCGPU_DEVICE_OWNS_FD, &dev), -ENODEV);
+	assert_null(dev);
+	assert_true(fcntl(fd, F_GETFD) >= 0);
+	close(fd);
+}
+
+/* Closes a device made on a pipe's read end; says whether that end is still open. */
+static bool pipe_open_after_close(bool owns_fd)
+{
+	struct ncgpu_device_info info = { .sync_granule = 64, .max_sync_ops = 16 };
+	struct ncgpu_device *dev;
+	bool still_open;
+	int fds[2];
+
+	assert_int_equal(pipe(fds), 0);
+	dev = ncgpu_device_new(fds[0], &info);
+	assert_non_null(dev);
+	dev->owns_fd = owns_fd;
+	ncgpu_device_close(dev);
+	still_open = fcntl(fds[0], F_GETFD) >= 0;
+	if (still_open)
+		close(fds[0]);
+	close(fds[1]);
+	return still_open;
+}
+
+static void test_close_leaves_a_borrowed_fd_open(void **state)
+{
+	(void)state;
+	assert_true(pipe_open_after_close(false));
+}
+
+static void test_close_closes_an_owned_fd(void **state)
+{
+	(void)state;
+	assert_false(pipe_open_after_close(true));
+}
+
 static void test_cpu_cache_line_is_a_power_of_two_where_supported(void **state)
 {
 	size_t line = ncgpu_cpu_cache_line_size();
@@ -142,11 +234,18 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exported_symbols_equal_the_symbol_list),
+		cmocka_unit_test(test_static_library_globals_equal_the_symbol_list),
 		cmocka_unit_test(test_strerror_explains_missing_device),
 		cmocka_unit_test(test_strerror_explains_invalid_range),
 		cmocka_unit_test(test_strerror_explains_size_limit),
 		cmocka_unit_test(test_strerror_accepts_positive_errno),
 		cmocka_unit_test(test_strerror_of_unknown_code_is_unknown_error),
+		cmocka_unit_test(test_strerror_falls_back_to_the_c_library),
+		cmocka_unit_test(test_open_fd_rejects_unknown_flags),
+		cmocka_unit_test(test_open_fd_rejects_a_closed_fd),
+		cmocka_unit_test(test_open_fd_rejects_a_file_that_is_no_ncgpu_device),
+		cmocka_unit_test(test_close_leaves_a_borrowed_fd_open),
+		cmocka_unit_test(test_close_closes_an_owned_fd),
 		cmocka_unit_test(test_cpu_cache_line_is_a_power_of_two_where_supported),
 		cmocka_unit_test(test_cpu_flush_keeps_the_data),
 	};

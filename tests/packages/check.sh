@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make check's "packages" stage, also "make check-packages": ncgpu the way a
 # Debian user installs it. Needs root, or sudo, for apt and DKMS.
 #   build     dpkg-buildpackage -us -uc -b, in a copy of the tree, builds

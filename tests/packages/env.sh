@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by scripts/lib.sh: with NCGPU_LANE=packages, load_target_env points
 # the guest scripts (initramfs, boot, results) at the packages stage's guest:
 # Debian's kernel as usual, but with the ncgpu.ko that DKMS built, loaded by

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Adds the packages stage's files to a staged initramfs (called by
 # vm/mkinitramfs.sh through INITRAMFS_EXTRAS):
 # - a module tree /lib/modules/RELEASE, as a Debian system has: the ncgpu.ko

@@ -46,7 +46,7 @@ int main(void)
 	struct ncgpu_device *dev;
 	int ret;
 
-	ret = ncgpu_device_open(&dev, NULL);
+	ret = ncgpu_device_open(NULL, &dev);
 	if (ret) {
 		fprintf(stderr, "pkgconfig_info: opening the device: %s\n", ncgpu_strerror(ret));
 		return 1;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The uAPI header tests, one check line each ("ok ..." / "not ok ..." with the
 # compiler's output as "#" lines):
 #   - headers_install.sh (the kernel's export step) accepts the header;

@@ -48,7 +48,7 @@ bool tool_parse_options(int argc, char **argv, const char *usage, struct tool_op
 
 int tool_open_device(const char *path, struct ncgpu_device **dev)
 {
-	int ret = ncgpu_device_open(dev, path);
+	int ret = ncgpu_device_open(path, dev);
 
 	if (!ret)
 		return TOOL_EXIT_OK;

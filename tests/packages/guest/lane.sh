@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=dash
 # The packages stage's hook into /init (vm/init.sh sources it once the base
 # modules are loaded, here none): ncgpu and vgem are loaded with modprobe
