@@ -1,35 +1,52 @@
 #!/bin/sh
-# Builds the debug kernel of "make check-debug" from Debian's linux-source-6.1:
-# x86_64_defconfig + debug/debug.config (merged with the kernel's own
+# Builds the debug kernel of "make check-debug" from Debian's linux-source-6.1
+# with the patch series of upstream/ applied: x86_64_defconfig +
+# debug/debug.config (merged with the kernel's own
 # scripts/kconfig/merge_config.sh), KASAN, lockdep, kmemleak, DMA-API debug,
 # fault injection and KUnit, drm/drm_shmem_helper/vgem as modules.
 #
 # Everything lives in $NCGPU_CACHE/debug-kernel/:
-#   src/     the extracted source          build/   objects (O=), also the
-#   root/    boot/vmlinuz-REL, lib/modules/REL       KDIR for module builds
-#   key      what root/ was built from: the fragment's and source's hashes
+#   src/     the extracted source, a git tree: the tarball as commit "base",
+#            the series applied on top with git am
+#   build/   objects (O=), also the KDIR for module builds
+#   root/    boot/vmlinuz-REL, lib/modules/REL
+#   key      what root/ was built from: the fragment's, the series' and the
+#            source's hashes
 # The kernel is built only when root/ is missing or the key changed; a
-# changed fragment rebuilds incrementally in the same build/.
+# changed fragment or series rebuilds incrementally in the same build/: only
+# the files the series changes (and what depends on them) are rewritten.
 set -eu
 . "$(dirname "$0")/../scripts/lib.sh"
 
 LINUX_SOURCE_TAR=/usr/src/linux-source-6.1.tar.xz
 FRAGMENT=$NCGPU_ROOT/debug/debug.config
+SERIES_DIR=$NCGPU_ROOT/upstream
 top=$NCGPU_CACHE/debug-kernel
 src=$top/src
 build=$top/build
 root=$top/root
 
+# The patches of the series, in order; the cover letter changes no code.
+series() {
+	find "$SERIES_DIR" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' ! -name '0000-*' |
+		LC_ALL=C sort
+}
+
+series_hash() {
+	# shellcheck disable=SC2046
+	cat $(series) /dev/null | sha256sum | cut -d ' ' -f 1
+}
+
 cache_key() {
-	printf 'fragment %s\nsource %s\n' \
-		"$(sha256sum <"$FRAGMENT" | cut -d ' ' -f 1)" \
+	printf 'fragment %s\nseries %s\nsource %s\n' \
+		"$(sha256sum <"$FRAGMENT" | cut -d ' ' -f 1)" "$(series_hash)" \
 		"$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null || stat -c %s.%Y "$LINUX_SOURCE_TAR")"
 }
 
 # Kernel builds need these beyond what the module build needs.
 install_build_deps() {
 	missing=
-	for pkg in flex bison libelf-dev libssl-dev bc; do
+	for pkg in flex bison libelf-dev libssl-dev bc git; do
 		dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
 			missing="$missing $pkg"
 	done
@@ -47,10 +64,49 @@ extract() {
 	source_version=$(cache_key | sed -n 's/^source //p')
 	[ "$(cat "$src/.complete" 2>/dev/null)" = "$source_version" ] && return 0
 	say "[debug] extracting $LINUX_SOURCE_TAR"
-	rm -rf "$src" "$build"
+	rm -rf "$src" "$build" "$top/series-applied"
 	mkdir -p "$src"
 	tar -xJf "$LINUX_SOURCE_TAR" -C "$src" --strip-components=1
 	echo "$source_version" >"$src/.complete"
+}
+
+# The tarball's tree as a git repository, as the series is meant to be applied
+# to: its .gitignore ignores the whole top level, hence "add -f". Commits are
+# the lane's, not anyone's.
+lane_git() {
+	git -C "$src" -c user.name="ncgpu debug lane" -c user.email=ncgpu-lane@localhost \
+		-c advice.detachedHead=false "$@"
+}
+
+make_base_commit() {
+	[ -d "$src/.git" ] && lane_git rev-parse -q --verify base >/dev/null && return 0
+	say "[debug] recording the source as git commit \"base\" (once)"
+	rm -rf "$src/.git"
+	lane_git init -q
+	lane_git add -f -A -- . ':!.complete'
+	lane_git commit -q -m "linux-source-6.1 $(cat "$src/.complete")"
+	lane_git tag base
+}
+
+# Brings src/ to base + the series. Reset rewrites only the files the old
+# series changed, so make rebuilds only what depends on them.
+apply_series() {
+	want=$(series_hash)
+	[ "$(cat "$top/series-applied" 2>/dev/null)" = "$want" ] && return 0
+	make_base_commit
+	rm -f "$top/series-applied"
+	lane_git am --abort >/dev/null 2>&1 || true
+	lane_git reset -q --hard
+	lane_git checkout -q --detach base
+	n=$(series | wc -l)
+	say "[debug] applying the $n patches of upstream/ with git am"
+	# shellcheck disable=SC2046
+	[ "$n" = 0 ] || lane_git am -q $(series) >"$top/am.log" 2>&1 || {
+		cat "$top/am.log" >&2
+		lane_git am --abort >/dev/null 2>&1 || true
+		die "the series of upstream/ does not apply with git am"
+	}
+	echo "$want" >"$top/series-applied"
 }
 
 # Prints the fragment's settings that the final .config does not have.
@@ -108,6 +164,7 @@ fi
 install_build_deps
 mkdir -p "$top"
 extract
+apply_series
 configure
 compile
 install_kernel
