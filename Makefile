@@ -8,7 +8,9 @@
 #   make shell     interactive guest shell with ncgpu and vgem loaded
 #   make module    build kernel/ncgpu.ko for Debian's packaged kernel
 #   make check-debug  the debug lane alone: every suite plus fault injection
-#                  and KUnit on a KASAN/lockdep/kmemleak kernel (x86_64)
+#                  and KUnit on a KASAN/lockdep/kmemleak kernel (x86_64) with
+#                  the patch series of upstream/ applied
+#   make check-series  each patch of upstream/ on its own (after check-debug)
 #   make bench     benchmarks in both guests and on the host; results and plot
 #                  in bench/results/ (BENCH_QUICK=1: fewer repetitions)
 #   make bench-check  the ratios "make bench" measured against their targets
@@ -85,12 +87,12 @@ README_EXAMPLE_BLOCK := awk '/^\#\# / { in_section = ($$0 == "\#\# Using libncgp
 	in_section && /^```/ { if (in_block) exit; in_block = 1; next } in_block' README.md
 
 .PHONY: all help deps module guest tools initramfs run shell vm-check lint cocci \
-	uapi-check check check-debug bench bench-check clean distclean
+	uapi-check check check-debug check-series bench bench-check clean distclean
 
 all: module guest
 
 help:
-	@sed -n '2,17s/^# \{0,1\}//p' Makefile
+	@sed -n '2,19s/^# \{0,1\}//p' Makefile
 
 deps: $(DEPS)
 
@@ -191,6 +193,11 @@ check: $(DEPS) $(LINUX_SRC_STAMP)
 # (about 13 min on 2 cores), then reuses it.
 check-debug: $(DEPS) $(LINUX_SRC_STAMP)
 	@debug/check-debug.sh
+
+# Each patch of upstream/ on its own, on the debug lane's kernel tree (after
+# make check-debug): checkpatch, kernel-doc and the DRM modules' build.
+check-series: $(DEPS)
+	@debug/check-series.sh
 
 # The host part of "make bench" runs natively on this x86_64 machine, so it
 # is built as the x86_64 guest programs are. It shares the tool's statistics.
