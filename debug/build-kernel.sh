@@ -109,6 +109,12 @@ apply_series() {
 	echo "$want" >"$top/series-applied"
 }
 
+# make in the tree. An empty LOCALVERSION keeps the release what the fragment
+# says: in a git tree setlocalversion would otherwise append a "+".
+kmake() {
+	nice -n 10 make -s -C "$src" O="$build" LOCALVERSION= "$@"
+}
+
 # Prints the fragment's settings that the final .config does not have.
 missing_settings() {
 	sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p' \
@@ -127,7 +133,7 @@ missing_settings() {
 configure() {
 	say "[debug] configuring: x86_64_defconfig + debug/debug.config"
 	mkdir -p "$build"
-	make -s -C "$src" O="$build" x86_64_defconfig >/dev/null
+	kmake x86_64_defconfig >/dev/null
 	(cd "$src" && scripts/kconfig/merge_config.sh -O "$build" "$build/.config" "$FRAGMENT") \
 		>"$top/merge.log" 2>&1 || { cat "$top/merge.log" >&2; die "merge_config.sh failed"; }
 	not_taken=$(missing_settings)
@@ -137,17 +143,17 @@ configure() {
 compile() {
 	say "[debug] building the kernel and modules (nice -n 10 make -j$(nproc); about 15 min from scratch on 2 idle cores)"
 	start=$(now)
-	nice -n 10 make -s -C "$src" O="$build" -j "$(nproc)" bzImage modules \
+	kmake -j "$(nproc)" bzImage modules \
 		>"$top/build.log" 2>&1 || { tail -n 40 "$top/build.log" >&2; die "kernel build failed (see $top/build.log)"; }
 	say "[debug] kernel built in $(elapsed "$start")"
 }
 
 # Installs into a fresh root/, which only appears once complete.
 install_kernel() {
-	release=$(make -s -C "$src" O="$build" kernelrelease)
+	release=$(kmake kernelrelease)
 	rm -rf "$root.tmp"
 	mkdir -p "$root.tmp/boot"
-	make -s -C "$src" O="$build" INSTALL_MOD_PATH="$root.tmp" INSTALL_MOD_STRIP=1 \
+	kmake INSTALL_MOD_PATH="$root.tmp" INSTALL_MOD_STRIP=1 \
 		DEPMOD=/sbin/depmod modules_install >/dev/null
 	cp "$build/arch/x86/boot/bzImage" "$root.tmp/boot/vmlinuz-$release"
 	echo "$release" >"$root.tmp/release"
