@@ -14,6 +14,10 @@
 #   make bench     benchmarks in both guests and on the host; results and plot
 #                  in bench/results/ (BENCH_QUICK=1: fewer repetitions)
 #   make bench-check  the ratios "make bench" measured against their targets
+#   make install   install libncgpu and the ncgpu tool (PREFIX, DESTDIR,
+#                  LIBDIR; see install.mk)
+#   make install-module  install ncgpu.ko for a kernel (KVER, KDIR) and depmod
+#   make check-packages  build, lint, install and try the Debian packages
 #
 # ARCH=arm64 selects the arm64 guest/module (default x86_64). Downloads and
 # build products live in NCGPU_CACHE, outside the tree.
@@ -31,7 +35,7 @@ endif
 
 # Build products, as opposed to downloads, extracted packages and kernels.
 BUILD_PRODUCTS := $(addprefix $(NCGPU_CACHE)/,x86_64 arm64 check uapi lint x86_64-debug \
-	check-debug host readme-example.ok)
+	check-debug host readme-example.ok install packages x86_64-packages)
 # They come from one source tree. Another one (another clone) has other
 # paths, which the compilers' dependency files name, and files that may be
 # older than the products: they are made afresh for it.
@@ -87,12 +91,12 @@ README_EXAMPLE_BLOCK := awk '/^\#\# / { in_section = ($$0 == "\#\# Using libncgp
 	in_section && /^```/ { if (in_block) exit; in_block = 1; next } in_block' README.md
 
 .PHONY: all help deps module guest tools initramfs run shell vm-check lint cocci \
-	uapi-check check check-debug check-series bench bench-check clean distclean
+	uapi-check check check-debug check-series check-packages bench bench-check clean distclean
 
 all: module guest
 
 help:
-	@sed -n '2,19s/^# \{0,1\}//p' Makefile
+	@sed -n '2,23s/^# \{0,1\}//p' Makefile
 
 deps: $(DEPS)
 
@@ -211,6 +215,12 @@ bench: $(DEPS) $(BENCH_HOST)
 
 bench-check:
 	@bench/check.sh
+
+# The Debian packages, as make check's "packages" stage (needs root for apt).
+check-packages: $(DEPS) $(LINUX_SRC_STAMP)
+	@tests/packages/check.sh
+
+include install.mk
 
 clean:
 	rm -rf $(BUILD_PRODUCTS)

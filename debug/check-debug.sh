@@ -8,9 +8,11 @@
 #   module   ncgpu.ko against it, W=1 and sparse, as in make check: in core
 #            mode, on the core's drm_gem_sync() (kernel/sync/ drops out)
 #   kunit    ncgpu_kunit.ko from kernel/tests, W=1 and sparse
+#   planted  ncgpu_planted.ko, which allocates on the way to a fence's signal
 #   suites   every run of vm/suites.conf, then those of debug/suites.conf
 #            (fault injection, KUnit of ncgpu and of the series, a last
-#            kmemleak scan); any KASAN, lockdep, DMA-API or kmemleak report
+#            kmemleak scan, the lockdep control that must see the planted
+#            allocation); any KASAN, lockdep, DMA-API or kmemleak report
 #            fails the run it shows in
 #   swiotlb  a second boot with swiotlb=force for debug/swiotlb.conf: vgem's
 #            cached buffers, imported into ncgpu, synced by DMA_BUF_IOCTL_SYNC
@@ -76,16 +78,21 @@ series_kernel_doc() {
 	fi
 }
 
+# fresh_tree SRC TREE: TREE becomes a copy of SRC without build products.
+fresh_tree() {
+	rm -rf "$2"
+	mkdir -p "$2"
+	cp -R "$1/." "$2/"
+	find "$2" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete
+}
+
 # Like scripts/build-module.sh, for kernel/tests against the debug kernel.
 kunit_module() {
 	tree=$WORK/kunit
 	log=$WORK/kunit.log
 	say "[debug] building ncgpu_kunit.ko (W=1, sparse)"
-	rm -rf "$tree" "$WORK/ncgpu_kunit.ko"
-	mkdir -p "$tree"
-	cp -R "$MODULE_SRC/." "$tree/"
-	find "$tree" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) \
-		-delete
+	rm -f "$WORK/ncgpu_kunit.ko"
+	fresh_tree "$MODULE_SRC" "$tree"
 	rc=0
 	make -j "$(nproc)" -C "$KDIR" M="$tree/tests" W=1 C=2 modules >"$log" 2>&1 || rc=$?
 	if [ "$rc" = 0 ] && [ -f "$tree/tests/ncgpu_kunit.ko" ] &&
@@ -95,6 +102,25 @@ kunit_module() {
 	else
 		echo "not ok debug: ncgpu_kunit.ko builds with W=1, sparse finds nothing"
 		grep -E "(warning|error)" "$log" | sed "s|$tree/||; s/^/#   /"
+		return 1
+	fi
+}
+
+# ncgpu.ko built to allocate on the way to a fence's signal, for the run
+# that shows lockdep catching it (debug/guest/lockdep_control_test).
+planted_module() {
+	tree=$WORK/planted
+	log=$WORK/planted.log
+	say "[debug] building ncgpu_planted.ko (NCGPU_PLANT_SIGNALLING_ALLOC)"
+	rm -f "$WORK/ncgpu_planted.ko"
+	fresh_tree "$WORK/module" "$tree"
+	if make -j "$(nproc)" -C "$KDIR" M="$tree/kernel" KCFLAGS=-DNCGPU_PLANT_SIGNALLING_ALLOC \
+		modules >"$log" 2>&1 && [ -f "$tree/kernel/ncgpu.ko" ]; then
+		cp "$tree/kernel/ncgpu.ko" "$WORK/ncgpu_planted.ko"
+		echo "ok debug: ncgpu_planted.ko builds"
+	else
+		echo "not ok debug: ncgpu_planted.ko builds"
+		tail -n 20 "$log" | sed 's/^/#   /'
 		return 1
 	fi
 }
@@ -151,6 +177,7 @@ if step kernel kernel; then
 	step series series_kernel_doc
 	step module "$NCGPU_ROOT/scripts/build-module.sh" x86_64
 	step kunit kunit_module
+	step planted planted_module
 	# build-module.sh leaves a module to test only if it built without warnings.
 	if [ -f "$WORK/ncgpu.ko" ] && step programs programs; then
 		step suites suites

@@ -14,7 +14,7 @@ debug_kernel_env() {
 	VMLINUX=$KROOT/boot/vmlinux-$KVER
 	MODDIR=$KROOT/lib/modules/$KVER
 	WORK=$NCGPU_CACHE/$1-debug
-	SUITES="$NCGPU_ROOT/vm/suites.conf $NCGPU_ROOT/debug/suites.conf"
+	SUITES=${NCGPU_SUITES:-"$NCGPU_ROOT/vm/suites.conf $NCGPU_ROOT/debug/suites.conf"}
 	INITRAMFS_EXTRAS=$NCGPU_ROOT/debug/initramfs-extras.sh
 	# KASAN, lockdep and kmemleak slow the guest down several times.
 	: "${VM_TIMEOUT:=2400}"

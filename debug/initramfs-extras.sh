@@ -1,9 +1,10 @@
 #!/bin/sh
 # Adds the debug lane's files to a staged initramfs (called by
 # vm/mkinitramfs.sh through INITRAMFS_EXTRAS): the /init hook, the
-# programs of debug/guest/ and the KUnit modules: ncgpu_kunit.ko and the
-# DRM core's suites of the series in upstream/, with the modules they need
-# beyond those the guest loads at boot.
+# programs of debug/guest/, the lockdep control's module and the KUnit
+# modules: ncgpu_kunit.ko and the DRM core's suites of the series in
+# upstream/, with the modules they need beyond those the guest loads at
+# boot.
 set -eu
 . "$(dirname "$0")/../scripts/lib.sh"
 
@@ -15,7 +16,7 @@ guest=$NCGPU_ROOT/debug/guest
 KERNEL_KUNIT_MODULES="kernel/drivers/gpu/drm/tests/drm_gem_sync_test.ko"
 
 cp "$guest/lane.sh" "$stage/etc/ncgpu/lane.sh"
-for program in kunit_test kmemleak_test; do
+for program in kunit_test kmemleak_test lockdep_control_test; do
 	cp "$guest/$program" "$stage/tests/$program"
 	chmod 755 "$stage/tests/$program"
 done
@@ -39,3 +40,5 @@ done
 # Without it the run reports a failure; check-debug.sh fails its build.
 [ ! -f "$WORK/ncgpu_kunit.ko" ] || cp "$WORK/ncgpu_kunit.ko" "$stage/lib/modules/"
 echo ncgpu_kunit.ko >>"$list"
+# Without it the lockdep control fails; check-debug.sh fails its build.
+[ ! -f "$WORK/ncgpu_planted.ko" ] || cp "$WORK/ncgpu_planted.ko" "$stage/lib/modules/"

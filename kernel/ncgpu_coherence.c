@@ -8,6 +8,8 @@
 #include <linux/slab.h>
 #include <linux/xxhash.h>
 
+#include <drm/drm_print.h>
+
 #include "ncgpu_coherence.h"
 #include "ncgpu_gem.h"
 
@@ -30,9 +32,12 @@
  *
  * Memory is spent lazily. The view is created when the BO is first mapped,
  * synced or used by the device: it pins the CPU pages and costs 16 bytes per
- * page. A device page and the hash table of its lines are allocated the first
- * time a line of that page differs from zero on the device side; an absent
- * page reads as zeros and an absent hash table as "synced as zeros". A page
+ * page. A device page and the hash table of its lines are allocated when a
+ * flush first writes a line of that page, or when SUBMIT reserves the pages a
+ * job will write; an absent page reads as zeros and an absent hash table as
+ * "synced as zeros". The engine reads and writes the view on the way to a
+ * job fence's signal, so nothing allocates memory while holding view_lock
+ * but with GFP_NOWAIT. A page
  * in full use costs PAGE_SIZE + 8 * PAGE_SIZE / sync_granule + 16 bytes:
  * 1.127 times the BO's size at the default granule of 64 bytes.
  */
@@ -78,7 +83,7 @@ static struct ncgpu_device_view *ncgpu_view_alloc(struct ncgpu_bo *bo)
 	struct ncgpu_device_view *view;
 	int ret;
 
-	view = kvzalloc(struct_size(view, pages, npages), GFP_KERNEL);
+	view = kvzalloc(struct_size(view, pages, npages), NCGPU_USER_GFP);
 	if (!view)
 		return ERR_PTR(-ENOMEM);
 	view->npages = npages;
@@ -92,6 +97,19 @@ static struct ncgpu_device_view *ncgpu_view_alloc(struct ncgpu_bo *bo)
 	return view;
 }
 
+static void ncgpu_view_free(struct ncgpu_bo *bo, struct ncgpu_device_view *view)
+{
+	pgoff_t index;
+
+	for (index = 0; index < view->npages; index++) {
+		if (view->pages[index].dev)
+			__free_page(view->pages[index].dev);
+		kfree(view->pages[index].synced);
+	}
+	kvfree(view);
+	drm_gem_shmem_put_pages(&bo->base);
+}
+
 /**
  * ncgpu_coherence_attach() - Create the device view of a BO if it has none.
  * @bo: A BO with two views (ncgpu_bo_has_device_view()).
@@ -101,31 +119,34 @@ static struct ncgpu_device_view *ncgpu_view_alloc(struct ncgpu_bo *bo)
 int ncgpu_coherence_attach(struct ncgpu_bo *bo)
 {
 	struct ncgpu_device *ndev = ncgpu_bo_device(bo);
-	struct ncgpu_device_view *view = NULL;
+	struct ncgpu_device_view *view;
+	bool installed;
 
 	/* Once set, the view stays until the BO is freed: no lock to check. */
 	if (smp_load_acquire(&bo->dview))
 		return 0;
 
-	/* Not interruptible: holders only allocate, and a signal would show. */
+	/* Outside view_lock, which the engine takes on the way to a fence's signal. */
+	view = ncgpu_view_alloc(bo);
+	if (IS_ERR(view))
+		return PTR_ERR(view);
+
 	mutex_lock(&bo->view_lock);
-	if (!bo->dview) {
-		view = ncgpu_view_alloc(bo);
-		if (!IS_ERR(view)) {
-			/* Pairs with the lockless check: it sees a whole view. */
-			smp_store_release(&bo->dview, view);
-		}
+	installed = !bo->dview;
+	if (installed) {
+		/* Pairs with the lockless check: it sees a whole view. */
+		smp_store_release(&bo->dview, view);
 	}
 	mutex_unlock(&bo->view_lock);
 
-	if (IS_ERR(view))
-		return PTR_ERR(view);
-	if (view) {
-		/* Outside view_lock: the eviction takes the list lock first. */
-		mutex_lock(&ndev->cached_bos_lock);
-		list_add_tail(&bo->cached_link, &ndev->cached_bos);
-		mutex_unlock(&ndev->cached_bos_lock);
+	if (!installed) {
+		ncgpu_view_free(bo, view);
+		return 0;
 	}
+	/* Outside view_lock: the eviction takes the list lock first. */
+	mutex_lock(&ndev->cached_bos_lock);
+	list_add_tail(&bo->cached_link, &ndev->cached_bos);
+	mutex_unlock(&ndev->cached_bos_lock);
 	return 0;
 }
 
@@ -151,18 +172,87 @@ static void ncgpu_line_zero(struct ncgpu_device *ndev, u8 *dst)
 		*(u64 *)(dst + i) = 0;
 }
 
-static int ncgpu_view_page_populate(struct ncgpu_device *ndev, struct ncgpu_view_page *vp)
+static int ncgpu_view_page_populate_locked(struct ncgpu_device *ndev,
+					   struct ncgpu_view_page *vp, gfp_t gfp)
 {
 	/* Hashes first: a device page never exists without them. */
 	if (!vp->synced) {
-		vp->synced = kcalloc(ncgpu_lines_per_page(ndev), sizeof(u64), GFP_KERNEL);
+		vp->synced = kcalloc(ncgpu_lines_per_page(ndev), sizeof(u64), gfp);
 		if (!vp->synced)
 			return -ENOMEM;
 	}
 	if (!vp->dev) {
-		vp->dev = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		vp->dev = alloc_page(gfp | __GFP_ZERO);
 		if (!vp->dev)
 			return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool ncgpu_view_page_populated(struct ncgpu_view_page *vp)
+{
+	return vp->dev && vp->synced;
+}
+
+/*
+ * Gives a page of the view its device memory. It allocates outside
+ * view_lock: the engine takes that lock on the way to a fence's signal, so
+ * nothing may wait for memory reclaim while holding it.
+ */
+static int ncgpu_view_page_populate(struct ncgpu_bo *bo, pgoff_t index)
+{
+	struct ncgpu_view_page *vp = &bo->dview->pages[index], spare;
+	struct ncgpu_device *ndev = ncgpu_bo_device(bo);
+	bool populated;
+	int ret;
+
+	mutex_lock(&bo->view_lock);
+	populated = ncgpu_view_page_populated(vp);
+	mutex_unlock(&bo->view_lock);
+	if (populated)
+		return 0;
+
+	spare = (struct ncgpu_view_page) { };
+	ret = ncgpu_view_page_populate_locked(ndev, &spare, NCGPU_USER_GFP);
+	if (!ret) {
+		mutex_lock(&bo->view_lock);
+		if (!vp->synced)
+			swap(vp->synced, spare.synced);
+		if (!vp->dev)
+			swap(vp->dev, spare.dev);
+		mutex_unlock(&bo->view_lock);
+	}
+	kfree(spare.synced);
+	if (spare.dev)
+		__free_page(spare.dev);
+	return ret;
+}
+
+/**
+ * ncgpu_coherence_reserve() - Give a range of the device view its memory.
+ * @bo: A BO with two views, attached (ncgpu_coherence_attach()).
+ * @offset: Byte offset in the BO.
+ * @size: Bytes; the range must be inside the BO.
+ *
+ * Afterwards the engine writes the range without allocating.
+ *
+ * Return: 0 on success, -ENOMEM, or -EINTR on a fatal signal.
+ */
+int ncgpu_coherence_reserve(struct ncgpu_bo *bo, u64 offset, u64 size)
+{
+	pgoff_t index, last;
+	int ret;
+
+	if (!size)
+		return 0;
+	last = (offset + size - 1) >> PAGE_SHIFT;
+	for (index = offset >> PAGE_SHIFT; index <= last; index++) {
+		ret = ncgpu_view_page_populate(bo, index);
+		if (ret)
+			return ret;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
 	}
 	return 0;
 }
@@ -174,7 +264,8 @@ static u64 ncgpu_synced_hash(const struct ncgpu_view_page *vp, unsigned int line
 
 /*
  * Writes one line back when it is dirty. @cpu maps the CPU page, @off is the
- * line's offset in the page.
+ * line's offset in the page. -EAGAIN: the line is dirty and its page has no
+ * device memory yet.
  */
 static int ncgpu_line_flush(struct ncgpu_device *ndev, struct ncgpu_view_page *vp,
 			    u8 *cpu, unsigned int off)
@@ -182,14 +273,12 @@ static int ncgpu_line_flush(struct ncgpu_device *ndev, struct ncgpu_view_page *v
 	unsigned int line = off / ndev->sync_granule;
 	u64 hash = ncgpu_line_hash(ndev, cpu + off);
 	u8 *dev;
-	int ret;
 
 	if (hash == ncgpu_synced_hash(vp, line))
 		return 0;
+	if (!ncgpu_view_page_populated(vp))
+		return -EAGAIN;
 
-	ret = ncgpu_view_page_populate(ndev, vp);
-	if (ret)
-		return ret;
 	dev = kmap_local_page(vp->dev);
 	ncgpu_line_copy(ndev, dev + off, cpu + off);
 	kunmap_local(dev);
@@ -210,8 +299,12 @@ static void ncgpu_line_invalidate(struct ncgpu_device *ndev, struct ncgpu_view_p
 	}
 	dev = kmap_local_page(vp->dev);
 	ncgpu_line_copy(ndev, cpu + off, dev + off);
+	/*
+	 * The device line's hash, not the CPU line's: a store that lands on
+	 * the CPU line meanwhile makes it dirty instead of passing as synced.
+	 */
+	vp->synced[line] = ncgpu_line_hash(ndev, dev + off);
 	kunmap_local(dev);
-	vp->synced[line] = ncgpu_line_hash(ndev, cpu + off);
 }
 
 static int ncgpu_sync_page_locked(struct ncgpu_bo *bo, pgoff_t index, unsigned int start,
@@ -256,37 +349,38 @@ int ncgpu_coherence_sync(struct ncgpu_bo *bo, u64 offset, u64 size, enum drm_gem
 	if (ret)
 		return ret;
 
-	mutex_lock(&bo->view_lock);
-	while (offset < end && !ret) {
+	while (offset < end) {
 		index = offset >> PAGE_SHIFT;
 		page_end = min_t(u64, end, (u64)(index + 1) << PAGE_SHIFT);
+		mutex_lock(&bo->view_lock);
 		ret = ncgpu_sync_page_locked(bo, index, offset_in_page(offset),
 					     page_end - ((u64)index << PAGE_SHIFT), op);
-		offset = page_end;
+		mutex_unlock(&bo->view_lock);
+		/* The lines synced before stay synced: syncing them again is a no-op. */
+		if (ret == -EAGAIN)
+			ret = ncgpu_view_page_populate(bo, index);
+		else if (!ret)
+			offset = page_end;
+		if (ret)
+			return ret;
 	}
-	mutex_unlock(&bo->view_lock);
-	return ret;
+	return 0;
 }
 
 /**
- * ncgpu_coherence_read() - Read the device view of a BO.
- * @bo: A BO with two views.
+ * ncgpu_coherence_read() - Read the device view of a BO, for the engine.
+ * @bo: A BO with two views, attached (ncgpu_coherence_attach()).
  * @offset: Byte offset in the BO.
  * @buf: Destination.
  * @len: Bytes to read; the range must be inside the BO.
  *
- * Return: 0 on success, a negative error code otherwise.
+ * Runs on the way to a job fence's signal: it allocates nothing.
  */
-int ncgpu_coherence_read(struct ncgpu_bo *bo, u64 offset, void *buf, size_t len)
+void ncgpu_coherence_read(struct ncgpu_bo *bo, u64 offset, void *buf, size_t len)
 {
 	struct ncgpu_view_page *vp;
 	size_t chunk;
 	u8 *dev;
-	int ret;
-
-	ret = ncgpu_coherence_attach(bo);
-	if (ret)
-		return ret;
 
 	mutex_lock(&bo->view_lock);
 	for (; len; len -= chunk, offset += chunk, buf += chunk) {
@@ -301,60 +395,61 @@ int ncgpu_coherence_read(struct ncgpu_bo *bo, u64 offset, void *buf, size_t len)
 		kunmap_local(dev);
 	}
 	mutex_unlock(&bo->view_lock);
-	return 0;
 }
 
 /**
- * ncgpu_coherence_write() - Write the device view of a BO.
- * @bo: A BO with two views.
+ * ncgpu_coherence_write() - Write the device view of a BO, for the engine.
+ * @bo: A BO with two views, attached.
  * @offset: Byte offset in the BO.
  * @buf: Source.
- * @len: Bytes to write; the range must be inside the BO.
+ * @len: Bytes to write; the range must be inside the BO and reserved
+ *	(ncgpu_coherence_reserve()).
  *
  * The CPU view is left alone: device writes reach the CPU only through an
- * invalidation.
- *
- * Return: 0 on success, a negative error code otherwise.
+ * invalidation. Runs on the way to a job fence's signal: it allocates
+ * nothing.
  */
-int ncgpu_coherence_write(struct ncgpu_bo *bo, u64 offset, const void *buf, size_t len)
+void ncgpu_coherence_write(struct ncgpu_bo *bo, u64 offset, const void *buf, size_t len)
 {
 	struct ncgpu_device *ndev = ncgpu_bo_device(bo);
 	struct ncgpu_view_page *vp;
 	size_t chunk;
 	u8 *dev;
-	int ret;
-
-	ret = ncgpu_coherence_attach(bo);
-	if (ret)
-		return ret;
 
 	mutex_lock(&bo->view_lock);
-	for (; len && !ret; len -= chunk, offset += chunk, buf += chunk) {
+	for (; len; len -= chunk, offset += chunk, buf += chunk) {
 		chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(offset));
 		vp = &bo->dview->pages[offset >> PAGE_SHIFT];
-		ret = ncgpu_view_page_populate(ndev, vp);
-		if (ret)
-			break;
+		if (drm_WARN_ON_ONCE(&ndev->drm, !ncgpu_view_page_populated(vp)))
+			continue;
 		dev = kmap_local_page(vp->dev);
 		memcpy(dev + offset_in_page(offset), buf, chunk);
 		kunmap_local(dev);
 	}
 	mutex_unlock(&bo->view_lock);
-	return ret;
 }
 
+/*
+ * On the way to a fence's signal: device memory the line lacks is taken only
+ * if it comes without reclaim; otherwise the line stays dirty, as a line the
+ * cache did not evict.
+ */
 static void ncgpu_evict_page_locked(struct ncgpu_bo *bo, pgoff_t index)
 {
 	struct ncgpu_device *ndev = ncgpu_bo_device(bo);
 	struct ncgpu_view_page *vp = &bo->dview->pages[index];
 	u8 *cpu = kmap_local_page(bo->base.pages[index]);
 	unsigned int off;
+	int ret;
 
 	for (off = 0; off < PAGE_SIZE; off += ndev->sync_granule) {
 		if (get_random_u32_below(1000) >= ndev->evict_chaos)
 			continue;
-		/* On failure the line simply stays dirty, as an unevicted line would. */
-		if (ncgpu_line_flush(ndev, vp, cpu, off))
+		ret = ncgpu_line_flush(ndev, vp, cpu, off);
+		if (ret == -EAGAIN &&
+		    !ncgpu_view_page_populate_locked(ndev, vp, GFP_NOWAIT | __GFP_NOWARN))
+			ret = ncgpu_line_flush(ndev, vp, cpu, off);
+		if (ret)
 			break;
 	}
 	kunmap_local(cpu);
@@ -394,7 +489,6 @@ void ncgpu_coherence_fini(struct ncgpu_bo *bo)
 {
 	struct ncgpu_device *ndev = ncgpu_bo_device(bo);
 	struct ncgpu_device_view *view = bo->dview;
-	pgoff_t index;
 
 	if (!view)
 		return;
@@ -403,12 +497,6 @@ void ncgpu_coherence_fini(struct ncgpu_bo *bo)
 	list_del(&bo->cached_link);
 	mutex_unlock(&ndev->cached_bos_lock);
 
-	for (index = 0; index < view->npages; index++) {
-		if (view->pages[index].dev)
-			__free_page(view->pages[index].dev);
-		kfree(view->pages[index].synced);
-	}
-	kvfree(view);
 	bo->dview = NULL;
-	drm_gem_shmem_put_pages(&bo->base);
+	ncgpu_view_free(bo, view);
 }

@@ -12,6 +12,7 @@
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -31,13 +32,15 @@
 
 #define DRIVER_NAME	"ncgpu"
 #define DRIVER_DESC	"Virtual GPU with non-coherent memory"
-#define DRIVER_DATE	"20261122"
+#define DRIVER_DATE	"20261207"
 #define DRIVER_MAJOR	1
-#define DRIVER_MINOR	0
+#define DRIVER_MINOR	1
 
 #define NCGPU_GRANULE_MIN	16
 #define NCGPU_GRANULE_MAX	4096
 #define NCGPU_EVICT_CHAOS_MAX	1000
+#define NCGPU_JOB_TIMEOUT_MAX_MS	600000
+#define NCGPU_MAX_QUEUED_JOBS_MAX	65536
 
 static char *coherency = "none";
 module_param(coherency, charp, 0444);
@@ -51,7 +54,38 @@ static unsigned int evict_chaos;
 module_param(evict_chaos, uint, 0444);
 MODULE_PARM_DESC(evict_chaos, "Per mille chance of a spontaneous dirty-line write-back at each job completion, 0..1000 (default 0)");
 
+static unsigned int job_timeout_ms = 10000;
+module_param(job_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(job_timeout_ms, "A job running longer is stopped, its fence signals -ETIMEDOUT: 1..600000 ms (default 10000)");
+
+static unsigned int max_queued_jobs = 256;
+module_param(max_queued_jobs, uint, 0444);
+MODULE_PARM_DESC(max_queued_jobs, "Jobs one DRM file may have submitted and not finished; SUBMIT waits beyond: 1..65536 (default 256)");
+
 static struct ncgpu_device *ncgpu_the_device;
+
+/*
+ * Copies @count elements of @stride bytes one by one, each zero-extended or
+ * tail-checked to @elem_size. Up to 4096 bytes are read per element, so a
+ * dying process does not wait for the rest.
+ */
+static int ncgpu_obj_array_copy_strided(u8 *buf, const u8 __user *uptr, u32 count,
+					u32 stride, size_t elem_size)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < count; i++) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = copy_struct_from_user(buf + i * elem_size, elem_size,
+					    uptr + (u64)i * stride, stride);
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+	return 0;
+}
 
 /**
  * ncgpu_obj_array_copy() - Copy a user object array into the kernel.
@@ -61,18 +95,19 @@ static struct ncgpu_device *ncgpu_the_device;
  * @min_stride: Smallest stride accepted.
  * @elems: Out: kvmalloc'ed elements, NULL for an empty array; kvfree() it.
  *
- * A stride larger than @elem_size is accepted when the tail of every element
+ * The checks and their order are those of &struct drm_ncgpu_obj_array. A
+ * stride larger than @elem_size is accepted when the tail of every element
  * is zero, as copy_struct_from_user() does.
  *
  * Return: 0 on success, -EINVAL for a bad stride or count, -E2BIG for a
- * non-zero tail, -EFAULT for unreadable memory, -ENOMEM.
+ * stride above %NCGPU_MAX_STRIDE or a non-zero tail, -EFAULT
+ * for unreadable memory, -ENOMEM, -EINTR when a fatal signal is pending.
  */
 int ncgpu_obj_array_copy(const struct drm_ncgpu_obj_array *array, u32 max_count,
 			 size_t elem_size, size_t min_stride, void **elems)
 {
 	u8 __user *uptr = u64_to_user_ptr(array->array);
 	u8 *buf;
-	u32 i;
 	int ret;
 
 	*elems = NULL;
@@ -80,19 +115,18 @@ int ncgpu_obj_array_copy(const struct drm_ncgpu_obj_array *array, u32 max_count,
 		return 0;
 	if (array->stride < min_stride || array->count > max_count)
 		return -EINVAL;
+	if (array->stride > NCGPU_MAX_STRIDE)
+		return -E2BIG;
 
-	buf = kvmalloc_array(array->count, elem_size, GFP_KERNEL);
+	buf = kvmalloc_array(array->count, elem_size, NCGPU_USER_GFP);
 	if (!buf)
 		return -ENOMEM;
 
-	if (array->stride == elem_size) {
+	if (array->stride == elem_size)
 		ret = copy_from_user(buf, uptr, array->count * elem_size) ? -EFAULT : 0;
-	} else {
-		for (i = 0, ret = 0; i < array->count && !ret; i++)
-			ret = copy_struct_from_user(buf + i * elem_size, elem_size,
-						    uptr + (u64)i * array->stride,
-						    array->stride);
-	}
+	else
+		ret = ncgpu_obj_array_copy_strided(buf, uptr, array->count, array->stride,
+						   elem_size);
 	if (ret) {
 		kvfree(buf);
 		return ret;
@@ -154,12 +188,19 @@ DEFINE_DRM_GEM_FOPS(ncgpu_fops);
  * Version history:
  * - 1.0 - DEV_QUERY, BO_CREATE, BO_MMAP_OFFSET, BO_QUERY_INFO, BO_SYNC,
  *         SUBMIT and BO_WAIT.
+ * - 1.1 - BO_WAIT takes an absolute deadline; array strides above 4096 are
+ *         -E2BIG; COPY's value is MBZ; jobs run on the GPU scheduler, in order
+ *         per file, time out (job_timeout_ms), are cancelled when their
+ *         process exits, and at most max_queued_jobs per file are queued;
+ *         mmap() refuses what BO_MMAP_OFFSET refuses.
  */
 static const struct drm_driver ncgpu_drm_driver = {
 	.driver_features		= DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ,
 	.ioctls				= ncgpu_ioctls,
 	.num_ioctls			= ARRAY_SIZE(ncgpu_ioctls),
 	.fops				= &ncgpu_fops,
+	.open				= ncgpu_engine_open,
+	.postclose			= ncgpu_engine_postclose,
 	.gem_create_object		= ncgpu_gem_create_object,
 	.prime_handle_to_fd		= drm_gem_prime_handle_to_fd,
 	.prime_fd_to_handle		= drm_gem_prime_fd_to_handle,
@@ -193,6 +234,16 @@ static int ncgpu_parse_params(struct ncgpu_device *ndev)
 		       evict_chaos, NCGPU_EVICT_CHAOS_MAX);
 		return -EINVAL;
 	}
+	if (!job_timeout_ms || job_timeout_ms > NCGPU_JOB_TIMEOUT_MAX_MS) {
+		pr_err("ncgpu: job_timeout_ms=%u is invalid: use 1..%u\n",
+		       job_timeout_ms, NCGPU_JOB_TIMEOUT_MAX_MS);
+		return -EINVAL;
+	}
+	if (!max_queued_jobs || max_queued_jobs > NCGPU_MAX_QUEUED_JOBS_MAX) {
+		pr_err("ncgpu: max_queued_jobs=%u is invalid: use 1..%u\n",
+		       max_queued_jobs, NCGPU_MAX_QUEUED_JOBS_MAX);
+		return -EINVAL;
+	}
 	ndev->sync_granule = sync_granule;
 	ndev->evict_chaos = evict_chaos;
 	return 0;
@@ -221,7 +272,7 @@ static int ncgpu_device_init(struct ncgpu_device *ndev)
 		return ret;
 	mutex_init(&ndev->cached_bos_lock);
 	INIT_LIST_HEAD(&ndev->cached_bos);
-	return ncgpu_engine_init(ndev);
+	return ncgpu_engine_init(ndev, job_timeout_ms, max_queued_jobs);
 }
 
 static int __init ncgpu_init(void)
@@ -277,7 +328,6 @@ static void __exit ncgpu_exit(void)
 	struct platform_device *pdev = ncgpu_the_device->pdev;
 
 	drm_dev_unregister(&ncgpu_the_device->drm);
-	/* Jobs still queued hold BO references: let them finish first. */
 	ncgpu_engine_fini(ncgpu_the_device);
 	devres_release_group(&pdev->dev, NULL);
 	platform_device_unregister(pdev);

@@ -5,6 +5,7 @@
 #ifndef __NCGPU_DRV_H__
 #define __NCGPU_DRV_H__
 
+#include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/sizes.h>
@@ -14,39 +15,30 @@
 #include <drm/drm_device.h>
 
 #include "ncgpu_drm.h"
+#include "ncgpu_engine.h"
 
 struct platform_device;
-struct workqueue_struct;
 
 /** NCGPU_MAX_SYNC_OPS - Largest BO_SYNC count accepted. */
 #define NCGPU_MAX_SYNC_OPS	16384
 /** NCGPU_MAX_CMDS - Largest SUBMIT count accepted. */
 #define NCGPU_MAX_CMDS		4096
+/**
+ * NCGPU_USER_GFP - Allocation flags for memory a user's call makes ncgpu hold.
+ *
+ * Charged to the caller's memory cgroup. At the cgroup's limit the call
+ * fails with -ENOMEM instead of invoking the OOM killer, and quietly: a user
+ * can cause it at will.
+ */
+#define NCGPU_USER_GFP		(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 /** NCGPU_MAX_BO_SIZE - Largest BO_CREATE size accepted. */
 #define NCGPU_MAX_BO_SIZE	(512ull * SZ_1M)
-
 /**
- * struct ncgpu_engine - The virtual GPU's job queue.
+ * NCGPU_MAX_STRIDE - Largest element stride of a user array; bounds the
+ * memory one array makes the kernel read.
  */
-struct ncgpu_engine {
-	/**
-	 * @queue: Ordered workqueue: one job at a time, in submission order,
-	 * so a job waiting for its input fence holds back every later job.
-	 */
-	struct workqueue_struct *queue;
-
-	/** @fence_context: dma_fence context of the queue. */
-	u64 fence_context;
-
-	/**
-	 * @seqno_lock: Serialises submissions, so that seqnos, fences in
-	 * reservation objects and the queue share one order.
-	 */
-	struct mutex seqno_lock;
-
-	/** @seqno: Seqno of the last job queued; protected by @seqno_lock. */
-	u64 seqno;
-};
+#define NCGPU_MAX_STRIDE	4096
 
 /**
  * struct ncgpu_device - The virtual GPU.

@@ -5,114 +5,51 @@
 
 #include <linux/delay.h>
 #include <linux/dma-fence.h>
-#include <linux/dma-resv.h>
 #include <linux/iosys-map.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
-#include <linux/xarray.h>
 
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
-#include <drm/drm_syncobj.h>
 
 #include "ncgpu_coherence.h"
+#include "ncgpu_drv.h"
 #include "ncgpu_engine.h"
 #include "ncgpu_gem.h"
+#include "ncgpu_job.h"
 
 /**
  * DOC: The engine
  *
- * The virtual GPU runs jobs of COPY, FILL and STALL commands on one ordered
- * queue per device. A job is validated completely at SUBMIT time. Should
- * adding its fence to the reservation objects of its BOs fail half-way, the
- * job runs empty and its fence signals with the error; once the fence is in
- * all of them nothing can fail but the copy itself, which then sets the
- * fence's error. A job holds a reference on each of its BOs, so userspace
- * may close handles, files and dma-bufs while it runs.
+ * The virtual GPU has one queue, run by the kernel's GPU scheduler. Each DRM
+ * file has a scheduler entity, so a file's jobs run in submission order and
+ * a job waiting for its dependencies holds up no other file's jobs. The
+ * scheduler hands the next ready job to the hardware, an ordered workqueue
+ * that runs one job at a time: it copies and fills through the mappings that
+ * SUBMIT made, and signals the job's hardware fence.
  *
- * The engine reads and writes the device view of write-back BOs on a
- * non-coherent device, and the pages themselves of every other BO.
+ * From dma_fence_begin_signalling() to the signal, the hardware allocates
+ * nothing and takes no lock that is held elsewhere while allocating or
+ * waiting for a fence: a shrinker or an exporter waiting for the job's fence
+ * could otherwise wait for itself.
+ *
+ * A job running longer than job_timeout_ms is stopped by the scheduler's
+ * timeout handler; its fence signals with -ETIMEDOUT and the next job runs.
+ * Closing a DRM file follows the scheduler: a live process waits for its
+ * jobs, an exiting one gives them a second before the ones not started are
+ * cancelled with -ESRCH.
  */
 
 /**
- * struct ncgpu_job_bo - A BO used by a job.
- */
-struct ncgpu_job_bo {
-	/** @written: The job writes the BO (it is a destination). */
-	bool written;
-
-	/** @device_view: The engine uses the BO's device view. */
-	bool device_view;
-
-	/** @map: Kernel mapping of a single-view BO while the job runs. */
-	struct iosys_map map;
-};
-
-/**
- * struct ncgpu_job_cmd - A validated command.
- */
-struct ncgpu_job_cmd {
-	/** @op: One of &enum drm_ncgpu_cmd_op. */
-	u32 op;
-
-	/** @dst: Index of the destination in &ncgpu_job.objs. */
-	u32 dst;
-
-	/** @src: Index of the source in &ncgpu_job.objs. */
-	u32 src;
-
-	/** @dst_offset: Destination offset. */
-	u64 dst_offset;
-
-	/** @src_offset: Source offset. */
-	u64 src_offset;
-
-	/** @size: Bytes to copy or fill. */
-	u64 size;
-
-	/** @value: Fill pattern or stall duration. */
-	u64 value;
-};
-
-/**
- * struct ncgpu_job - A job of the virtual GPU.
- */
-struct ncgpu_job {
-	/** @work: Queue entry. */
-	struct work_struct work;
-
-	/** @ndev: The device. */
-	struct ncgpu_device *ndev;
-
-	/** @fence: Signals when the job has finished. */
-	struct dma_fence *fence;
-
-	/** @in_fence: Fence to wait for before running, or NULL. */
-	struct dma_fence *in_fence;
-
-	/** @cmd_count: Number of commands. */
-	u32 cmd_count;
-
-	/** @cmds: The commands. */
-	struct ncgpu_job_cmd *cmds;
-
-	/** @bo_count: Number of distinct BOs. */
-	u32 bo_count;
-
-	/** @objs: The distinct BOs, one reference each. */
-	struct drm_gem_object **objs;
-
-	/** @bos: Per BO state, parallel to @objs. */
-	struct ncgpu_job_bo *bos;
-};
-
-/**
- * struct ncgpu_fence - The fence of a job.
+ * struct ncgpu_fence - The hardware fence of a job.
  *
  * A fence outlives its job, its device and even its module's users: a
- * sync_file or another driver's reservation object may hold it. So it carries
- * its own lock, and it holds a reference to the module until it is released,
- * because its ops live there.
+ * sync_file or another driver's reservation object may hold the scheduler's
+ * fence that points to it. So it carries its own lock, and it holds a
+ * reference to the module until it is released, because its ops live there.
  */
 struct ncgpu_fence {
 	/** @base: The fence. */
@@ -122,6 +59,21 @@ struct ncgpu_fence {
 	spinlock_t lock;
 };
 
+/*
+ * A compile-time switch of the debug lane's negative control: a module built
+ * with it allocates on the way to a fence's signal, which lockdep must catch.
+ */
+#ifdef NCGPU_PLANT_SIGNALLING_ALLOC
+static void ncgpu_plant_signalling_alloc(void)
+{
+	kfree(kmalloc(64, GFP_KERNEL));
+}
+#else
+static void ncgpu_plant_signalling_alloc(void)
+{
+}
+#endif
+
 static const char *ncgpu_fence_get_driver_name(struct dma_fence *fence)
 {
 	return "ncgpu";
@@ -129,7 +81,7 @@ static const char *ncgpu_fence_get_driver_name(struct dma_fence *fence)
 
 static const char *ncgpu_fence_get_timeline_name(struct dma_fence *fence)
 {
-	return "ncgpu-queue";
+	return "ncgpu-hw";
 }
 
 static void ncgpu_fence_release(struct dma_fence *fence)
@@ -144,509 +96,396 @@ static const struct dma_fence_ops ncgpu_fence_ops = {
 	.release = ncgpu_fence_release,
 };
 
-static struct dma_fence *ncgpu_fence_alloc(void)
+/**
+ * ncgpu_hw_fence_alloc() - Allocate a job's hardware fence at SUBMIT.
+ *
+ * The scheduler initialises it when it runs the job, on the way to the job
+ * fence's signal, where nothing may be allocated.
+ *
+ * Return: the fence, not initialised; NULL when out of memory.
+ */
+struct dma_fence *ncgpu_hw_fence_alloc(void)
 {
 	struct ncgpu_fence *fence;
 
 	/* base comes first: dma_fence_free() frees the whole ncgpu_fence. */
 	BUILD_BUG_ON(offsetof(struct ncgpu_fence, base));
-	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
+	fence = kzalloc(sizeof(*fence), NCGPU_USER_GFP);
 	if (!fence)
 		return NULL;
 	spin_lock_init(&fence->lock);
 	return &fence->base;
 }
 
-static void ncgpu_fence_init(struct dma_fence *fence, u64 context, u64 seqno)
+/**
+ * ncgpu_hw_fence_free() - Drop a job's reference to its hardware fence.
+ * @fence: The fence, or NULL.
+ * @initialised: The scheduler ran the job, so @fence is a fence; before
+ *	that it is plain memory.
+ */
+void ncgpu_hw_fence_free(struct dma_fence *fence, bool initialised)
+{
+	if (initialised)
+		dma_fence_put(fence);
+	else if (fence)
+		kfree(container_of(fence, struct ncgpu_fence, base));
+}
+
+static void ncgpu_hw_fence_init(struct dma_fence *fence, u64 context, u64 seqno)
 {
 	__module_get(THIS_MODULE);
 	dma_fence_init(fence, &ncgpu_fence_ops,
 		       &container_of(fence, struct ncgpu_fence, base)->lock, context, seqno);
 }
 
-static void ncgpu_job_put_bos(struct ncgpu_job *job)
-{
-	u32 i;
+/* Copy and fill loops yield and look for an abort this often. */
+#define NCGPU_HW_STEP	SZ_1M
 
-	for (i = 0; i < job->bo_count; i++)
-		drm_gem_object_put(job->objs[i]);
-	job->bo_count = 0;
+static bool ncgpu_hw_step(struct ncgpu_job *job, u64 done, size_t chunk)
+{
+	if ((done + chunk) % NCGPU_HW_STEP < chunk) {
+		cond_resched();
+		return READ_ONCE(job->aborted);
+	}
+	return false;
 }
 
-static void ncgpu_job_free(struct ncgpu_job *job)
-{
-	ncgpu_job_put_bos(job);
-	if (job->fence)
-		dma_fence_put(job->fence);
-	if (job->in_fence)
-		dma_fence_put(job->in_fence);
-	kvfree(job->objs);
-	kvfree(job->bos);
-	kvfree(job->cmds);
-	kfree(job);
-}
-
-static int ncgpu_job_bo_read(struct ncgpu_job *job, u32 index, u64 offset, void *buf, size_t len)
-{
-	struct ncgpu_job_bo *jb = &job->bos[index];
-
-	if (jb->device_view)
-		return ncgpu_coherence_read(to_ncgpu_bo(job->objs[index]), offset, buf, len);
-	iosys_map_memcpy_from(buf, &jb->map, offset, len);
-	return 0;
-}
-
-static int ncgpu_job_bo_write(struct ncgpu_job *job, u32 index, u64 offset, const void *buf,
+static void ncgpu_job_bo_read(struct ncgpu_job *job, u32 index, u64 offset, void *buf,
 			      size_t len)
 {
 	struct ncgpu_job_bo *jb = &job->bos[index];
 
 	if (jb->device_view)
-		return ncgpu_coherence_write(to_ncgpu_bo(job->objs[index]), offset, buf, len);
-	iosys_map_memcpy_to(&jb->map, offset, buf, len);
-	return 0;
+		ncgpu_coherence_read(to_ncgpu_bo(job->objs[index]), offset, buf, len);
+	else
+		iosys_map_memcpy_from(buf, &jb->map, offset, len);
 }
 
-static int ncgpu_run_copy(struct ncgpu_job *job, const struct ncgpu_job_cmd *cmd, u8 *bounce)
+static void ncgpu_job_bo_write(struct ncgpu_job *job, u32 index, u64 offset, const void *buf,
+			       size_t len)
+{
+	struct ncgpu_job_bo *jb = &job->bos[index];
+
+	if (jb->device_view)
+		ncgpu_coherence_write(to_ncgpu_bo(job->objs[index]), offset, buf, len);
+	else
+		iosys_map_memcpy_to(&jb->map, offset, buf, len);
+}
+
+static int ncgpu_hw_copy(struct ncgpu_job *job, const struct ncgpu_job_cmd *cmd)
 {
 	size_t chunk;
 	u64 done;
-	int ret = 0;
 
-	for (done = 0; done < cmd->size && !ret; done += chunk) {
+	for (done = 0; done < cmd->size; done += chunk) {
 		chunk = min_t(u64, cmd->size - done, PAGE_SIZE);
-		ret = ncgpu_job_bo_read(job, cmd->src, cmd->src_offset + done, bounce, chunk);
-		if (!ret)
-			ret = ncgpu_job_bo_write(job, cmd->dst, cmd->dst_offset + done,
-						 bounce, chunk);
+		ncgpu_job_bo_read(job, cmd->src, cmd->src_offset + done, job->bounce, chunk);
+		ncgpu_job_bo_write(job, cmd->dst, cmd->dst_offset + done, job->bounce, chunk);
+		if (ncgpu_hw_step(job, done, chunk))
+			return -ETIMEDOUT;
 	}
-	return ret;
+	return 0;
 }
 
-static int ncgpu_run_fill(struct ncgpu_job *job, const struct ncgpu_job_cmd *cmd, u8 *bounce)
+static int ncgpu_hw_fill(struct ncgpu_job *job, const struct ncgpu_job_cmd *cmd)
 {
 	size_t chunk, i;
 	u64 done;
-	int ret = 0;
 
 	/* PAGE_SIZE is a multiple of 8, so every chunk starts at pattern byte 0. */
 	for (i = 0; i < PAGE_SIZE; i++)
-		bounce[i] = cmd->value >> (8 * (i % 8));
+		job->bounce[i] = cmd->value >> (8 * (i % 8));
 
-	for (done = 0; done < cmd->size && !ret; done += chunk) {
+	for (done = 0; done < cmd->size; done += chunk) {
 		chunk = min_t(u64, cmd->size - done, PAGE_SIZE);
-		ret = ncgpu_job_bo_write(job, cmd->dst, cmd->dst_offset + done, bounce, chunk);
+		ncgpu_job_bo_write(job, cmd->dst, cmd->dst_offset + done, job->bounce, chunk);
+		if (ncgpu_hw_step(job, done, chunk))
+			return -ETIMEDOUT;
 	}
-	return ret;
+	return 0;
 }
 
-static int ncgpu_run_cmds(struct ncgpu_job *job)
+/* Busy for @us microseconds, or until the timeout handler aborts the job. */
+static int ncgpu_hw_stall(struct ncgpu_job *job, u64 us)
+{
+	struct ncgpu_engine *engine = &job->ndev->engine;
+
+	if (!us)
+		return 0;
+	return wait_event_hrtimeout(engine->abort_wq, READ_ONCE(job->aborted),
+				    ns_to_ktime(us * NSEC_PER_USEC)) == -ETIME ? 0 : -ETIMEDOUT;
+}
+
+/**
+ * ncgpu_job_execute() - Run a job's commands on the virtual hardware.
+ * @job: The job, made ready by SUBMIT.
+ *
+ * Only moves bytes and sleeps: it runs on the way to the job fence's signal.
+ *
+ * Return: 0, or -ETIMEDOUT when the timeout handler stopped the job.
+ */
+int ncgpu_job_execute(struct ncgpu_job *job)
 {
 	const struct ncgpu_job_cmd *cmd;
-	u8 *bounce;
-	u32 i;
 	int ret = 0;
-
-	bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!bounce)
-		return -ENOMEM;
+	u32 i;
 
 	for (i = 0; i < job->cmd_count && !ret; i++) {
+		cond_resched();
+		if (READ_ONCE(job->aborted))
+			return -ETIMEDOUT;
 		cmd = &job->cmds[i];
 		switch (cmd->op) {
 		case DRM_NCGPU_CMD_COPY:
-			ret = ncgpu_run_copy(job, cmd, bounce);
+			ret = ncgpu_hw_copy(job, cmd);
 			break;
 		case DRM_NCGPU_CMD_FILL:
-			ret = ncgpu_run_fill(job, cmd, bounce);
+			ret = ncgpu_hw_fill(job, cmd);
 			break;
 		case DRM_NCGPU_CMD_STALL:
-			fsleep(cmd->value);
+			ret = ncgpu_hw_stall(job, cmd->value);
 			break;
 		}
 	}
-	kfree(bounce);
 	return ret;
 }
 
-static void ncgpu_job_unmap_bos(struct ncgpu_job *job)
+static void ncgpu_hw_run(struct work_struct *work)
 {
-	u32 i;
-
-	for (i = 0; i < job->bo_count; i++) {
-		if (!iosys_map_is_null(&job->bos[i].map))
-			ncgpu_bo_vunmap(to_ncgpu_bo(job->objs[i]), &job->bos[i].map);
-	}
-}
-
-static int ncgpu_job_map_bos(struct ncgpu_job *job)
-{
-	u32 i;
+	struct ncgpu_job *job = container_of(work, struct ncgpu_job, hw_work);
+	struct dma_fence *fence = dma_fence_get(job->hw_fence);
+	bool cookie = dma_fence_begin_signalling();
 	int ret;
 
-	for (i = 0; i < job->bo_count; i++) {
-		if (job->bos[i].device_view)
-			continue;
-		ret = ncgpu_bo_vmap(to_ncgpu_bo(job->objs[i]), &job->bos[i].map);
-		if (ret) {
-			iosys_map_clear(&job->bos[i].map);
-			ncgpu_job_unmap_bos(job);
-			return ret;
-		}
-	}
-	return 0;
-}
-
-static void ncgpu_job_run(struct work_struct *work)
-{
-	struct ncgpu_job *job = container_of(work, struct ncgpu_job, work);
-	int ret;
-
-	if (job->in_fence)
-		dma_fence_wait(job->in_fence, false);
-
-	ret = ncgpu_job_map_bos(job);
-	if (!ret) {
-		ret = ncgpu_run_cmds(job);
-		ncgpu_job_unmap_bos(job);
-	}
-	if (ret)
-		dma_fence_set_error(job->fence, ret);
-
+	ncgpu_plant_signalling_alloc();
+	ret = ncgpu_job_execute(job);
 	ncgpu_coherence_evict(job->ndev);
-	/*
-	 * Before the fence signals: a waiter that then closes its handles must
-	 * free the BOs itself, at once, instead of leaving the last reference to
-	 * this worker, whose release of the shmem file would be deferred.
-	 */
-	ncgpu_job_put_bos(job);
-	dma_fence_signal(job->fence);
-	ncgpu_job_free(job);
-}
-
-static int ncgpu_cmd_check_fields(const struct drm_ncgpu_cmd *cmd)
-{
-	if (cmd->flags)
-		return -EINVAL;
-
-	switch (cmd->op) {
-	case DRM_NCGPU_CMD_COPY:
-		return 0;
-	case DRM_NCGPU_CMD_FILL:
-		return cmd->src_handle || cmd->src_offset ? -EINVAL : 0;
-	case DRM_NCGPU_CMD_STALL:
-		if (cmd->dst_handle || cmd->src_handle || cmd->dst_offset ||
-		    cmd->src_offset || cmd->size)
-			return -EINVAL;
-		return cmd->value > DRM_NCGPU_STALL_MAX_US ? -EINVAL : 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-/* Looks a handle up once per job; returns its index in job->objs. */
-static int ncgpu_job_add_bo(struct ncgpu_job *job, struct drm_file *file,
-			    struct xarray *indices, u32 handle, bool written)
-{
-	struct drm_gem_object *obj;
-	void *entry = xa_load(indices, handle);
-	u32 index;
-	int ret;
-
-	if (entry) {
-		index = xa_to_value(entry);
-	} else {
-		obj = drm_gem_object_lookup(file, handle);
-		if (!obj)
-			return -ENOENT;
-		index = job->bo_count;
-		ret = xa_err(xa_store(indices, handle, xa_mk_value(index), GFP_KERNEL));
-		if (ret) {
-			drm_gem_object_put(obj);
-			return ret;
-		}
-		job->objs[index] = obj;
-		job->bos[index].device_view = ncgpu_bo_has_device_view(to_ncgpu_bo(obj));
-		job->bo_count++;
-	}
-	job->bos[index].written |= written;
-	return index;
-}
-
-static int ncgpu_job_lookup_bos(struct ncgpu_job *job, struct drm_file *file,
-				const struct drm_ncgpu_cmd *ucmds)
-{
-	struct ncgpu_job_cmd *cmd;
-	struct xarray indices;
-	int ret = 0;
-	u32 i;
-
-	xa_init(&indices);
-	for (i = 0; i < job->cmd_count && ret >= 0; i++) {
-		cmd = &job->cmds[i];
-		if (cmd->op == DRM_NCGPU_CMD_STALL)
-			continue;
-		ret = ncgpu_job_add_bo(job, file, &indices, ucmds[i].dst_handle, true);
-		if (ret < 0)
-			break;
-		cmd->dst = ret;
-		if (cmd->op != DRM_NCGPU_CMD_COPY)
-			continue;
-		ret = ncgpu_job_add_bo(job, file, &indices, ucmds[i].src_handle, false);
-		if (ret >= 0)
-			cmd->src = ret;
-	}
-	xa_destroy(&indices);
-	return min(ret, 0);
-}
-
-static int ncgpu_job_check_ranges(struct ncgpu_job *job)
-{
-	const struct ncgpu_job_cmd *cmd;
-	u32 i;
-
-	for (i = 0; i < job->cmd_count; i++) {
-		cmd = &job->cmds[i];
-		if (cmd->op == DRM_NCGPU_CMD_STALL)
-			continue;
-		if (drm_gem_sync_check_range(job->objs[cmd->dst]->size, cmd->dst_offset, cmd->size))
-			return -EINVAL;
-		if (cmd->op != DRM_NCGPU_CMD_COPY)
-			continue;
-		if (drm_gem_sync_check_range(job->objs[cmd->src]->size, cmd->src_offset, cmd->size))
-			return -EINVAL;
-		if (cmd->dst == cmd->src && cmd->size &&
-		    cmd->dst_offset < cmd->src_offset + cmd->size &&
-		    cmd->src_offset < cmd->dst_offset + cmd->size)
-			return -EINVAL;
-	}
-	return 0;
-}
-
-/* Validates the commands in the spec's order: fields, handles, ranges. */
-static int ncgpu_job_parse_cmds(struct ncgpu_job *job, struct drm_file *file,
-				const struct drm_ncgpu_cmd *ucmds)
-{
-	u32 i;
-	int ret;
-
-	for (i = 0; i < job->cmd_count; i++) {
-		ret = ncgpu_cmd_check_fields(&ucmds[i]);
-		if (ret)
-			return ret;
-		job->cmds[i] = (struct ncgpu_job_cmd) {
-			.op = ucmds[i].op,
-			.dst_offset = ucmds[i].dst_offset,
-			.src_offset = ucmds[i].src_offset,
-			.size = ucmds[i].size,
-			.value = ucmds[i].value,
-		};
-	}
-	ret = ncgpu_job_lookup_bos(job, file, ucmds);
-	if (ret)
-		return ret;
-	return ncgpu_job_check_ranges(job);
-}
-
-static struct ncgpu_job *ncgpu_job_alloc(struct ncgpu_device *ndev, u32 cmd_count)
-{
-	struct ncgpu_job *job = kzalloc(sizeof(*job), GFP_KERNEL);
-
-	if (!job)
-		return NULL;
-	job->ndev = ndev;
-	job->cmd_count = cmd_count;
-	INIT_WORK(&job->work, ncgpu_job_run);
-	if (!cmd_count)
-		return job;
-
-	job->cmds = kvcalloc(cmd_count, sizeof(*job->cmds), GFP_KERNEL);
-	job->objs = kvcalloc(2 * cmd_count, sizeof(*job->objs), GFP_KERNEL);
-	job->bos = kvcalloc(2 * cmd_count, sizeof(*job->bos), GFP_KERNEL);
-	if (!job->cmds || !job->objs || !job->bos) {
-		ncgpu_job_free(job);
-		return NULL;
-	}
-	return job;
-}
-
-static int ncgpu_job_get_syncobjs(struct ncgpu_job *job, struct drm_file *file,
-				  const struct drm_ncgpu_submit *args,
-				  struct drm_syncobj **out_syncobj)
-{
-	int ret;
-
-	*out_syncobj = NULL;
-	if (args->in_syncobj) {
-		ret = drm_syncobj_find_fence(file, args->in_syncobj, 0, 0, &job->in_fence);
-		if (ret)
-			return ret;
-	}
-	if (args->out_syncobj) {
-		*out_syncobj = drm_syncobj_find(file, args->out_syncobj);
-		if (!*out_syncobj)
-			return -ENOENT;
-	}
-	return 0;
-}
-
-/*
- * Lockdep counts the nested reservation locks of one acquire context in 11
- * bits, and a job may use 2 * NCGPU_MAX_CMDS BOs: 2048 locks held at once
- * would switch lockdep off with a warning. No command waits for the fences
- * already in a reservation object, so nothing needs every lock at once, and
- * the BOs are locked in batches.
- */
-#define NCGPU_JOB_RESV_BATCH	1024
-
-/* Adds the job's fence to @count BOs from @first, or to none of them. */
-static int ncgpu_job_fence_bos(struct ncgpu_job *job, u32 first, u32 count)
-{
-	struct drm_gem_object **objs = job->objs + first;
-	struct ww_acquire_ctx ctx;
-	enum dma_resv_usage usage;
-	u32 i;
-	int ret;
-
-	ret = drm_gem_lock_reservations(objs, count, &ctx);
-	if (ret)
-		return ret;
-	for (i = 0; i < count && !ret; i++)
-		ret = dma_resv_reserve_fences(objs[i]->resv, 1);
-	for (i = 0; i < count && !ret; i++) {
-		usage = job->bos[first + i].written ? DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ;
-		dma_resv_add_fence(objs[i]->resv, job->fence, usage);
-	}
-	drm_gem_unlock_reservations(objs, count, &ctx);
-	return ret;
-}
-
-/*
- * A job that failed after its fence reached some reservation objects still
- * goes through the queue, empty, so that its fence signals (with the error)
- * in seqno order: it may have replaced an earlier job's fence there.
- */
-static void ncgpu_job_cancel(struct ncgpu_job *job, int error)
-{
-	dma_fence_set_error(job->fence, error);
-	ncgpu_job_put_bos(job);
-	job->cmd_count = 0;
-	if (job->in_fence) {
-		dma_fence_put(job->in_fence);
-		job->in_fence = NULL;
-	}
-}
-
-/*
- * Queues the job, which owns it from then on. Its fence goes into the
- * reservation objects and @out_syncobj under the seqno lock, so that fences
- * are queued in seqno order.
- */
-static int ncgpu_job_submit(struct ncgpu_job *job, struct drm_syncobj *out_syncobj)
-{
-	struct ncgpu_engine *engine = &job->ndev->engine;
-	u32 first;
-	int ret;
-
-	job->fence = ncgpu_fence_alloc();
-	ret = job->fence ? mutex_lock_interruptible(&engine->seqno_lock) : -ENOMEM;
 	if (ret) {
-		/* Never initialised: free it as plain memory. */
-		kfree(container_of(job->fence, struct ncgpu_fence, base));
-		job->fence = NULL;
-		ncgpu_job_free(job);
-		return ncgpu_restartable(ret);
+		/* 6.1's scheduler does not pass a hardware fence's error on. */
+		dma_fence_set_error(&job->base.s_fence->finished, ret);
+		dma_fence_set_error(fence, ret);
 	}
+	/* From here on the scheduler may free the job. */
+	dma_fence_signal(fence);
+	dma_fence_end_signalling(cookie);
+	dma_fence_put(fence);
+}
 
-	ncgpu_fence_init(job->fence, engine->fence_context, ++engine->seqno);
-	for (first = 0; first < job->bo_count && !ret; first += NCGPU_JOB_RESV_BATCH)
-		ret = ncgpu_job_fence_bos(job, first,
-					  min_t(u32, job->bo_count - first, NCGPU_JOB_RESV_BATCH));
-	if (ret)
-		ncgpu_job_cancel(job, ret);
-	else if (out_syncobj)
-		drm_syncobj_replace_fence(out_syncobj, job->fence);
-	queue_work(engine->queue, &job->work);
-	mutex_unlock(&engine->seqno_lock);
-	return ncgpu_restartable(ret);
+static struct dma_fence *ncgpu_sched_run_job(struct drm_sched_job *sched_job)
+{
+	struct ncgpu_job *job = to_ncgpu_job(sched_job);
+	struct ncgpu_engine *engine = &job->ndev->engine;
+
+	/* Run again after a timeout: the hardware has already had it. */
+	if (job->hw_started)
+		return dma_fence_get(job->hw_fence);
+	if (READ_ONCE(job->file->cancelled))
+		return ERR_PTR(-ESRCH);
+
+	ncgpu_hw_fence_init(job->hw_fence, engine->fence_context, ++engine->seqno);
+	job->hw_started = true;
+	queue_work(engine->hw, &job->hw_work);
+	/* One reference for the scheduler, one the job keeps. */
+	return dma_fence_get(job->hw_fence);
+}
+
+/*
+ * The scheduler is stopped first, so that it neither completes the job nor
+ * starts the next while the hardware lets go of it. The job's fence then
+ * signals with -ETIMEDOUT through the hardware fence that is handed back.
+ */
+static enum drm_gpu_sched_stat ncgpu_sched_timedout_job(struct drm_sched_job *sched_job)
+{
+	struct ncgpu_job *job = to_ncgpu_job(sched_job);
+	struct ncgpu_engine *engine = &job->ndev->engine;
+
+	drm_sched_stop(&engine->sched, sched_job);
+	WRITE_ONCE(job->aborted, true);
+	wake_up_all(&engine->abort_wq);
+	flush_work(&job->hw_work);
+	drm_sched_resubmit_jobs(&engine->sched);
+	drm_sched_start(&engine->sched, true);
+	return DRM_GPU_SCHED_STAT_NOMINAL;
+}
+
+static void ncgpu_job_cleanup_work(struct work_struct *work)
+{
+	ncgpu_job_release(container_of(work, struct ncgpu_job, cleanup_work));
+}
+
+static void ncgpu_sched_free_job(struct drm_sched_job *sched_job)
+{
+	struct ncgpu_job *job = to_ncgpu_job(sched_job);
+
+	drm_sched_job_cleanup(sched_job);
+	queue_work(job->ndev->engine.cleanup, &job->cleanup_work);
+}
+
+static const struct drm_sched_backend_ops ncgpu_sched_ops = {
+	.run_job = ncgpu_sched_run_job,
+	.timedout_job = ncgpu_sched_timedout_job,
+	.free_job = ncgpu_sched_free_job,
+};
+
+/**
+ * ncgpu_job_init_work() - Prepare the work items of a new job.
+ * @job: The job.
+ */
+void ncgpu_job_init_work(struct ncgpu_job *job)
+{
+	INIT_WORK(&job->hw_work, ncgpu_hw_run);
+	INIT_WORK(&job->cleanup_work, ncgpu_job_cleanup_work);
+}
+
+static void ncgpu_file_release(struct kref *kref)
+{
+	kfree(container_of(kref, struct ncgpu_file, refcount));
 }
 
 /**
- * ncgpu_ioctl_submit() - Handle %DRM_IOCTL_NCGPU_SUBMIT.
- * @drm: DRM device.
- * @data: &struct drm_ncgpu_submit.
- * @file: DRM file.
+ * ncgpu_file_get() - Take a reference to a file's state.
+ * @nfile: The file's state.
  *
- * Validates the whole job, then queues it without waiting for it.
- *
- * Return: 0 once queued; -EINVAL for non-zero flags or pad, a bad command, a
- * bad range or an input syncobj without a fence; -ENOENT for a bad BO or
- * syncobj handle; the array errors of ncgpu_obj_array_copy(); -ENOMEM;
- * -ERESTARTSYS when interrupted.
+ * Return: @nfile.
  */
-int ncgpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
+struct ncgpu_file *ncgpu_file_get(struct ncgpu_file *nfile)
 {
-	struct drm_ncgpu_submit *args = data;
-	struct drm_syncobj *out_syncobj = NULL;
-	struct drm_ncgpu_cmd *ucmds;
-	struct ncgpu_job *job;
+	kref_get(&nfile->refcount);
+	return nfile;
+}
+
+/**
+ * ncgpu_file_put() - Drop a reference to a file's state.
+ * @nfile: The file's state.
+ */
+void ncgpu_file_put(struct ncgpu_file *nfile)
+{
+	kref_put(&nfile->refcount, ncgpu_file_release);
+}
+
+/**
+ * ncgpu_engine_open() - Give a new DRM file its scheduler entity.
+ * @drm: DRM device.
+ * @file: The new file.
+ *
+ * Return: 0 on success, a negative error code otherwise.
+ */
+int ncgpu_engine_open(struct drm_device *drm, struct drm_file *file)
+{
+	struct drm_gpu_scheduler *sched = &to_ncgpu_device(drm)->engine.sched;
+	struct ncgpu_file *nfile;
 	int ret;
 
-	if (args->flags || args->pad)
-		return -EINVAL;
-
-	ret = ncgpu_obj_array_copy(&args->cmds, NCGPU_MAX_CMDS, sizeof(*ucmds),
-				   offsetofend(struct drm_ncgpu_cmd, value), (void **)&ucmds);
-	if (ret)
+	nfile = kzalloc(sizeof(*nfile), NCGPU_USER_GFP);
+	if (!nfile)
+		return -ENOMEM;
+	kref_init(&nfile->refcount);
+	atomic_set(&nfile->jobs, 0);
+	init_waitqueue_head(&nfile->jobs_wq);
+	ret = drm_sched_entity_init(&nfile->entity, DRM_SCHED_PRIORITY_NORMAL, &sched, 1, NULL);
+	if (ret) {
+		kfree(nfile);
 		return ret;
-
-	job = ncgpu_job_alloc(to_ncgpu_device(drm), args->cmds.count);
-	if (!job) {
-		ret = -ENOMEM;
-		goto out_free_ucmds;
 	}
+	file->driver_priv = nfile;
+	return 0;
+}
 
-	ret = ncgpu_job_parse_cmds(job, file, ucmds);
-	if (!ret)
-		ret = ncgpu_job_get_syncobjs(job, file, args, &out_syncobj);
-	if (ret)
-		ncgpu_job_free(job);
-	else
-		ret = ncgpu_job_submit(job, out_syncobj);
-	if (out_syncobj)
-		drm_syncobj_put(out_syncobj);
+static bool ncgpu_entity_queue_empty(struct drm_sched_entity *entity)
+{
+	return !spsc_queue_count(&entity->job_queue);
+}
 
-out_free_ucmds:
-	kvfree(ucmds);
-	return ret;
+/*
+ * The jobs not started within a second are cancelled by running them empty:
+ * they go through the scheduler in order, after their dependencies, and their
+ * fences signal with -ESRCH. The scheduler's own cancellation in
+ * drm_sched_entity_fini() is never reached with jobs queued: on 6.1 it leaks
+ * a reference to the last scheduled fence when that has already signalled.
+ */
+static void ncgpu_engine_cancel(struct ncgpu_file *nfile, struct drm_gpu_scheduler *sched)
+{
+	wait_event_timeout(sched->job_scheduled, ncgpu_entity_queue_empty(&nfile->entity), HZ);
+	WRITE_ONCE(nfile->cancelled, true);
+	wait_event(sched->job_scheduled, ncgpu_entity_queue_empty(&nfile->entity));
 }
 
 /**
- * ncgpu_engine_init() - Start the job queue of a device.
- * @ndev: The device.
+ * ncgpu_engine_postclose() - Wind a closed DRM file's jobs down.
+ * @drm: DRM device.
+ * @file: The file being closed.
  *
- * Return: 0 on success, -ENOMEM otherwise.
+ * A live process waits, killably, for its jobs to finish. An exiting (or
+ * killed) one gives them about a second, as drm_sched_entity_flush() does;
+ * the ones not started by then are cancelled and their fences signal with
+ * -ESRCH.
  */
-int ncgpu_engine_init(struct ncgpu_device *ndev)
+void ncgpu_engine_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	struct drm_gpu_scheduler *sched = &to_ncgpu_device(drm)->engine.sched;
+	struct ncgpu_file *nfile = file->driver_priv;
+
+	if ((current->flags & PF_EXITING) ||
+	    wait_event_killable(nfile->jobs_wq, !atomic_read(&nfile->jobs)))
+		ncgpu_engine_cancel(nfile, sched);
+	drm_sched_entity_destroy(&nfile->entity);
+	ncgpu_file_put(nfile);
+}
+
+/**
+ * ncgpu_engine_init() - Start the queue of a device.
+ * @ndev: The device.
+ * @timeout_ms: Longest a job may run.
+ * @max_queued_jobs: Jobs a file may have submitted and not finished.
+ *
+ * Return: 0 on success, a negative error code otherwise.
+ */
+int ncgpu_engine_init(struct ncgpu_device *ndev, u32 timeout_ms, u32 max_queued_jobs)
 {
 	struct ncgpu_engine *engine = &ndev->engine;
+	const struct drm_sched_init_args args = {
+		.ops = &ncgpu_sched_ops,
+		.credit_limit = 1,
+		.timeout = msecs_to_jiffies(timeout_ms),
+		.name = "ncgpu",
+		.dev = ndev->drm.dev,
+	};
+	int ret;
 
-	engine->queue = alloc_ordered_workqueue("ncgpu-engine", 0);
-	if (!engine->queue)
-		return -ENOMEM;
+	engine->timeout_ms = timeout_ms;
+	engine->max_queued_jobs = max_queued_jobs;
 	engine->fence_context = dma_fence_context_alloc(1);
-	mutex_init(&engine->seqno_lock);
+	init_waitqueue_head(&engine->abort_wq);
+	engine->hw = alloc_ordered_workqueue("ncgpu-hw", WQ_MEM_RECLAIM);
+	engine->cleanup = alloc_workqueue("ncgpu-cleanup", WQ_UNBOUND, 0);
+	if (!engine->hw || !engine->cleanup) {
+		ret = -ENOMEM;
+		goto err_destroy_queues;
+	}
+	ret = drm_sched_init(&engine->sched, &args);
+	if (ret)
+		goto err_destroy_queues;
 	return 0;
+
+err_destroy_queues:
+	if (engine->cleanup)
+		destroy_workqueue(engine->cleanup);
+	if (engine->hw)
+		destroy_workqueue(engine->hw);
+	return ret;
 }
 
 /**
- * ncgpu_engine_fini() - Stop the job queue of a device.
- * @ndev: The device.
- *
- * Waits for every queued job to finish.
+ * ncgpu_engine_fini() - Stop the queue of a device.
+ * @ndev: The device, with no file open and no job left: each job holds a
+ *	reference to the module until it is released.
  */
 void ncgpu_engine_fini(struct ncgpu_device *ndev)
 {
-	destroy_workqueue(ndev->engine.queue);
-	mutex_destroy(&ndev->engine.seqno_lock);
+	struct ncgpu_engine *engine = &ndev->engine;
+
+	drm_sched_fini(&engine->sched);
+	destroy_workqueue(engine->hw);
+	/* Waits for the releases still running their last instructions. */
+	destroy_workqueue(engine->cleanup);
 }

@@ -7,7 +7,6 @@
 #include <linux/dma-direct.h>
 #include <linux/dma-resv.h>
 #include <linux/err.h>
-#include <linux/jiffies.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -15,6 +14,7 @@
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_prime.h>
+#include <drm/drm_utils.h>
 
 #include "ncgpu_coherence.h"
 #include "ncgpu_gem.h"
@@ -48,13 +48,34 @@ static int ncgpu_bo_write_back_zeroing(struct ncgpu_bo *bo)
 	return PTR_ERR_OR_ZERO(sgt);
 }
 
+/**
+ * ncgpu_bo_mmap_refusal() - Why userspace may not CPU-map a BO.
+ * @bo: The BO.
+ *
+ * One rule for BO_MMAP_OFFSET and for mmap() itself: fake offsets can be
+ * guessed, so refusing only to hand them out would leave mmap() of the DRM
+ * file as a back door.
+ *
+ * Return: 0 when userspace may map @bo, -EPERM for a NO_MMAP BO, -EINVAL for
+ * another driver's dma-buf (its own fd is the way to map it).
+ */
+static int ncgpu_bo_mmap_refusal(struct ncgpu_bo *bo)
+{
+	if (bo->create_flags & DRM_NCGPU_BO_NO_MMAP)
+		return -EPERM;
+	if (bo->base.base.import_attach)
+		return -EINVAL;
+	return 0;
+}
+
 static int ncgpu_gem_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
 {
 	struct ncgpu_bo *bo = to_ncgpu_bo(obj);
 	int ret;
 
-	if (bo->create_flags & DRM_NCGPU_BO_NO_MMAP)
-		return -EPERM;
+	ret = ncgpu_bo_mmap_refusal(bo);
+	if (ret)
+		return ret;
 	/* The spontaneous eviction must see the lines the CPU dirties. */
 	if (ncgpu_bo_has_device_view(bo))
 		ret = ncgpu_coherence_attach(bo);
@@ -73,6 +94,10 @@ static int ncgpu_gem_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma
  * keep in step with the buffer's pages, so a missing sync shows as stale
  * data. This also keeps 6.1's shmem vmap, whose lock an exporting shmem
  * driver takes too, out of the way.
+ *
+ * The attachment was mapped when the buffer was imported; SUBMIT makes this
+ * mapping while it prepares a job, before arming it, so that running the job
+ * allocates nothing and takes no reservation lock.
  */
 static int ncgpu_bo_vmap_import(struct ncgpu_bo *bo, struct iosys_map *map)
 {
@@ -82,7 +107,7 @@ static int ncgpu_bo_vmap_import(struct ncgpu_bo *bo, struct iosys_map *map)
 	struct page **pages;
 	void *vaddr = NULL;
 
-	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	pages = kvmalloc_array(npages, sizeof(*pages), NCGPU_USER_GFP);
 	if (!pages)
 		return -ENOMEM;
 	for_each_sgtable_dma_page(bo->base.sgt, &iter, 0) {
@@ -297,7 +322,7 @@ int ncgpu_ioctl_bo_mmap_offset(struct drm_device *drm, void *data, struct drm_fi
 {
 	struct drm_ncgpu_bo_mmap_offset *args = data;
 	struct drm_gem_object *obj;
-	int ret = 0;
+	int ret;
 
 	if (args->pad)
 		return -EINVAL;
@@ -306,12 +331,8 @@ int ncgpu_ioctl_bo_mmap_offset(struct drm_device *drm, void *data, struct drm_fi
 	if (!obj)
 		return -ENOENT;
 
-	if (to_ncgpu_bo(obj)->create_flags & DRM_NCGPU_BO_NO_MMAP)
-		ret = -EPERM;
-	else if (obj->import_attach)
-		/* Map the dma-buf itself and bracket access with DMA_BUF_IOCTL_SYNC. */
-		ret = -EINVAL;
-	else
+	ret = ncgpu_bo_mmap_refusal(to_ncgpu_bo(obj));
+	if (!ret)
 		args->offset = drm_vma_node_offset_addr(&obj->vma_node);
 
 	drm_gem_object_put(obj);
@@ -423,22 +444,43 @@ int ncgpu_ioctl_bo_sync(struct drm_device *drm, void *data, struct drm_file *fil
 	return ncgpu_restartable(ret);
 }
 
+/*
+ * The wait of &struct drm_ncgpu_bo_wait: @deadline_ns is 0 to poll, else an
+ * absolute CLOCK_MONOTONIC time. A restarted call passes the same deadline
+ * again, so signals never extend the wait.
+ */
+static int ncgpu_bo_wait_until(struct drm_gem_object *obj, s64 deadline_ns)
+{
+	signed long timeout = drm_timeout_abs_to_jiffies(deadline_ns);
+	long ret;
+
+	/* No time left: a poll (-EBUSY) or a deadline that has passed (-ETIMEDOUT). */
+	if (!timeout) {
+		if (dma_resv_test_signaled(obj->resv, DMA_RESV_USAGE_READ))
+			return 0;
+		return deadline_ns ? -ETIMEDOUT : -EBUSY;
+	}
+	ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_READ, true, timeout);
+	if (ret < 0)
+		return ret;
+	return ret ? 0 : -ETIMEDOUT;
+}
+
 /**
  * ncgpu_ioctl_bo_wait() - Handle %DRM_IOCTL_NCGPU_BO_WAIT.
  * @drm: DRM device.
  * @data: &struct drm_ncgpu_bo_wait.
  * @file: DRM file.
  *
- * Return: 0 when the BO is idle, -EBUSY when polling a busy BO, -ETIMEDOUT,
- * -EINVAL for a non-zero pad or a negative timeout, -ENOENT for a bad
- * handle, -ERESTARTSYS when interrupted.
+ * Return: 0 when the BO is idle, -EBUSY when polling a busy BO, -ETIMEDOUT
+ * when the deadline passed, -EINVAL for a non-zero pad or a negative
+ * deadline, -ENOENT for a bad handle, -ERESTARTSYS when interrupted.
  */
 int ncgpu_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_ncgpu_bo_wait *args = data;
 	struct drm_gem_object *obj;
-	unsigned long timeout;
-	long ret;
+	int ret;
 
 	if (args->pad || args->timeout_ns < 0)
 		return -EINVAL;
@@ -447,19 +489,7 @@ int ncgpu_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *fil
 	if (!obj)
 		return -ENOENT;
 
-	if (!args->timeout_ns) {
-		ret = dma_resv_test_signaled(obj->resv, DMA_RESV_USAGE_READ) ? 0 : -EBUSY;
-	} else {
-		timeout = min_t(u64, nsecs_to_jiffies64(args->timeout_ns),
-				MAX_SCHEDULE_TIMEOUT - 1);
-		ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_READ, true,
-					    max(timeout, 1UL));
-		if (!ret)
-			ret = -ETIMEDOUT;
-		else if (ret > 0)
-			ret = 0;
-	}
-
+	ret = ncgpu_bo_wait_until(obj, args->timeout_ns);
 	drm_gem_object_put(obj);
 	return ret;
 }

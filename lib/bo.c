@@ -234,7 +234,9 @@ NCGPU_PUBLIC bool ncgpu_bo_is_imported(const struct ncgpu_bo *bo)
 
 NCGPU_PUBLIC int ncgpu_bo_wait(struct ncgpu_bo *bo, int64_t timeout_ns)
 {
-	struct drm_ncgpu_bo_wait args = { .handle = bo->handle, .timeout_ns = timeout_ns };
-
-	return ncgpu_errno_result(drmIoctl(bo->dev->fd, DRM_IOCTL_NCGPU_BO_WAIT, &args));
+	if (timeout_ns < 0)
+		return -EINVAL;
+	/* 0 polls in the kernel too; a deadline of "now" would time out instead. */
+	return bo->dev->calls.wait_bo(bo->dev, bo->handle,
+				      timeout_ns ? ncgpu_deadline_from_timeout(timeout_ns) : 0);
 }

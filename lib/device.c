@@ -57,6 +57,13 @@ static int kernel_send_submit(struct ncgpu_device *dev, const struct drm_ncgpu_s
 	return ncgpu_errno_result(drmIoctl(dev->fd, DRM_IOCTL_NCGPU_SUBMIT, &copy));
 }
 
+static int kernel_wait_bo(struct ncgpu_device *dev, uint32_t handle, int64_t deadline_ns)
+{
+	struct drm_ncgpu_bo_wait args = { .handle = handle, .timeout_ns = deadline_ns };
+
+	return ncgpu_errno_result(drmIoctl(dev->fd, DRM_IOCTL_NCGPU_BO_WAIT, &args));
+}
+
 struct ncgpu_device *ncgpu_device_new(int fd, const struct ncgpu_device_info *info)
 {
 	struct ncgpu_device *dev = calloc(1, sizeof(*dev));
@@ -70,6 +77,7 @@ struct ncgpu_device *ncgpu_device_new(int fd, const struct ncgpu_device_info *in
 	dev->calls.send_sync = kernel_send_sync;
 	dev->calls.send_submit = kernel_send_submit;
 	dev->calls.close_handle = ncgpu_kernel_close_handle;
+	dev->calls.wait_bo = kernel_wait_bo;
 	dev->calls.cpu_sync = ncgpu_cpu_sync;
 	/* A kernel that reports no limit still takes one op per call. */
 	dev->queue.limit = info->max_sync_ops ? info->max_sync_ops : 1;

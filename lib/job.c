@@ -122,8 +122,11 @@ NCGPU_PUBLIC int ncgpu_syncobj_destroy(struct ncgpu_device *dev, uint32_t handle
 	return ncgpu_errno_result(drmSyncobjDestroy(dev->fd, handle));
 }
 
-/* drmSyncobjWait() takes an absolute CLOCK_MONOTONIC deadline. */
-static int64_t deadline_from_timeout(int64_t timeout_ns)
+/*
+ * The kernel's waits (drmSyncobjWait(), BO_WAIT) take an absolute
+ * CLOCK_MONOTONIC deadline, which a wait restarted after a signal keeps.
+ */
+int64_t ncgpu_deadline_from_timeout(int64_t timeout_ns)
 {
 	struct timespec now;
 	int64_t now_ns;
@@ -143,7 +146,7 @@ NCGPU_PUBLIC int ncgpu_syncobj_wait(struct ncgpu_device *dev, uint32_t handle,
 	if (timeout_ns < 0)
 		return -EINVAL;
 	ret = ncgpu_errno_result(drmSyncobjWait(dev->fd, &handle, 1,
-						 deadline_from_timeout(timeout_ns), 0, NULL));
+						 ncgpu_deadline_from_timeout(timeout_ns), 0, NULL));
 	/* The syncobj ioctl says ETIME where BO_WAIT says ETIMEDOUT. */
 	return ret == -ETIME ? -ETIMEDOUT : ret;
 }

@@ -36,6 +36,8 @@ struct ncgpu_sync_queue {
  * @send_sync: one DRM_IOCTL_NCGPU_BO_SYNC with @count operations.
  * @send_submit: one DRM_IOCTL_NCGPU_SUBMIT.
  * @close_handle: GEM_CLOSE of a BO handle.
+ * @wait_bo: one DRM_IOCTL_NCGPU_BO_WAIT on a BO handle, with an absolute
+ *           CLOCK_MONOTONIC deadline (0 polls).
  * @cpu_sync: CPU cache maintenance of a mapped range (CPU backend), with a
  *            DRM_NCGPU_BO_SYNC_* type.
  *
@@ -46,6 +48,7 @@ struct ncgpu_kernel_calls {
 			 uint32_t count);
 	int (*send_submit)(struct ncgpu_device *dev, const struct drm_ncgpu_submit *args);
 	int (*close_handle)(struct ncgpu_device *dev, uint32_t handle);
+	int (*wait_bo)(struct ncgpu_device *dev, uint32_t handle, int64_t deadline_ns);
 	int (*cpu_sync)(void *ptr, size_t size, uint32_t type);
 };
 
@@ -125,6 +128,9 @@ bool ncgpu_queue_full(const struct ncgpu_sync_queue *queue);
 void ncgpu_queue_drop_handle(struct ncgpu_sync_queue *queue, uint32_t handle);
 void ncgpu_queue_fini(struct ncgpu_sync_queue *queue);
 int ncgpu_flush_pending_locked(struct ncgpu_device *dev);
+
+/* job.c */
+int64_t ncgpu_deadline_from_timeout(int64_t timeout_ns);
 
 /* cpu_cache.c */
 bool ncgpu_cpu_has_cache_ops(void);

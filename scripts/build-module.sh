@@ -20,11 +20,7 @@ log=$WORK/module.log
 
 copy_sources() {
 	rm -rf "$tree" "$WORK/ncgpu.ko"
-	mkdir -p "$tree/kernel"
-	cp -R "$NCGPU_ROOT/include" "$tree/include"
-	(cd "$MODULE_SRC" && find . -type f \( -name '*.[ch]' ! -name '*.mod.c' \
-		-o -name Kbuild -o -name Makefile \) -print0 |
-		xargs -0 -r cp -p --parents -t "$tree/kernel/")
+	copy_module_sources "$tree"
 }
 
 kbuild() {

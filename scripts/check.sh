@@ -172,6 +172,9 @@ done
 background_stage arm64-suites guest_suites arm64
 stage x86_64-suites guest_suites x86_64
 wait_stage arm64-suites
+# The Debian packages: built, installed (DKMS builds the module), booted
+# in the x86_64 guest with modprobe, purged. Needs root or sudo.
+stage packages "$NCGPU_ROOT/tests/packages/check.sh"
 # Last, on an idle machine: the debug lane builds its kernel once (about
 # 13 min on 2 cores) and caches it; its suites take about 6 min.
 if [ "${NCGPU_DEBUG_LANE:-1}" = 1 ]; then

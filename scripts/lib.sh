@@ -37,6 +37,16 @@ debian_kernel_abi() {
 	echo "$abi" | tee "$memo"
 }
 
+# Copies the module's sources (MODULE_SRC, default kernel/) into $1/kernel,
+# and include/, which they reach by relative path, into $1/include.
+copy_module_sources() {
+	mkdir -p "$1/kernel"
+	cp -R "$NCGPU_ROOT/include" "$1/include"
+	(cd "${MODULE_SRC:-$NCGPU_ROOT/kernel}" && find . -type f \( -name '*.[ch]' ! -name '*.mod.c' \
+		-o -name Kbuild -o -name Makefile \) -print0 |
+		xargs -0 -r cp -p --parents -t "$1/kernel/")
+}
+
 # Sets, for target $1 (x86_64 or arm64):
 #   KVER KROOT MODDIR              kernel release, extracted package root, modules
 #   VMLINUZ VMLINUX                boot image, and its uncompressed ELF (x86_64)
@@ -45,7 +55,8 @@ debian_kernel_abi() {
 #   WORK                           per-target build directory in the cache
 #   SUITES                         the suites.conf files of the guest runs
 #   INITRAMFS_EXTRAS               a script adding files to the initramfs, or empty
-# With NCGPU_KERNEL=debug, the debug lane's own kernel instead (debug/env.sh).
+# With NCGPU_KERNEL=debug, the debug lane's own kernel instead (debug/env.sh);
+# with NCGPU_LANE=packages, the guest of the packages stage (tests/packages/env.sh).
 load_target_env() {
 	abi=$(debian_kernel_abi)
 	[ -n "$abi" ] || die "apt knows no linux-headers-amd64: run scripts/install-deps.sh"
@@ -69,10 +80,15 @@ load_target_env() {
 		BUSYBOX=$KROOT/bin/busybox
 	fi
 	WORK=$NCGPU_CACHE/$1
-	SUITES=$NCGPU_ROOT/vm/suites.conf
+	# NCGPU_SUITES: other suites.conf files, such as a shorter one while debugging.
+	SUITES=${NCGPU_SUITES:-$NCGPU_ROOT/vm/suites.conf}
 	INITRAMFS_EXTRAS=
 	if [ "${NCGPU_KERNEL:-}" = debug ]; then
 		. "$NCGPU_ROOT/debug/env.sh"
 		debug_kernel_env "$1"
+	fi
+	if [ "${NCGPU_LANE:-}" = packages ]; then
+		. "$NCGPU_ROOT/tests/packages/env.sh"
+		packages_lane_env "$1"
 	fi
 }

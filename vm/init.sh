@@ -136,6 +136,17 @@ expect_load_failure() {
 	check $? "kernel log explains why ncgpu refused $1"
 }
 
+# Waits up to 10 s for ncgpu's last references to go: the jobs of a process
+# that exited are cancelled and released by work items, after its exit.
+wait_ncgpu_unused() {
+	tries=0
+	while [ "$(cat /sys/module/ncgpu/refcnt 2>/dev/null || echo 0)" != 0 ] &&
+		[ $tries -lt 100 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+}
+
 run_loaded() {
 	insmod_checked ncgpu.ko "$1" || return
 	# After ncgpu, so that ncgpu is renderD128.
@@ -144,12 +155,13 @@ run_loaded() {
 		run_test "$bin"
 	done
 	rmmod_checked vgem
+	wait_ncgpu_unused
 	rmmod_checked ncgpu "leaked reference"
 }
 
 # Any kernel warning during a run fails it; they are listed for the log.
 check_kernel_log() {
-	alarms=$(dmesg | grep -E "$DMESG_ALARM")
+	alarms=$(dmesg | grep -E "$DMESG_ALARM" | grep -v -E "${DMESG_IGNORE:-^$}")
 	# From the first alarm on: the first report explains the rest.
 	[ -n "$alarms" ] && dmesg | awk -v re="$DMESG_ALARM" '$0 ~ re { on = 1 } on' |
 		head -n 80 | comment

@@ -295,6 +295,9 @@ NCGPU_PUBLIC bool ncgpu_bo_is_imported(const struct ncgpu_bo *bo);
  * @timeout_ns: relative timeout; 0 polls; NCGPU_TIMEOUT_INFINITE waits
  *              for ever.
  *
+ * The wait ends @timeout_ns after the call, however often signals
+ * interrupt it: the kernel is given the deadline, not the duration.
+ *
  * Return: 0 when idle; -ETIMEDOUT when the timeout passed; -EBUSY when
  * polling a busy BO; -EINVAL for a negative timeout.
  */

@@ -167,7 +167,7 @@ static void leave_secret_behind(struct __test_metadata *_metadata, int fd, size_
 
 NCGPU_DEVICE_FIXTURE(version)
 
-TEST_F(version, reports_name_ncgpu_1_0)
+TEST_F(version, reports_name_ncgpu_1_1)
 {
 	char name[32] = "";
 	struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
@@ -175,7 +175,7 @@ TEST_F(version, reports_name_ncgpu_1_0)
 	ASSERT_EQ(0, ncgpu_ioctl(self->dev.fd, DRM_IOCTL_VERSION, &v));
 	EXPECT_STREQ("ncgpu", name);
 	EXPECT_EQ(1, v.version_major);
-	EXPECT_EQ(0, v.version_minor);
+	EXPECT_EQ(1, v.version_minor);
 }
 
 TEST_F(version, device_is_a_render_node)
@@ -518,7 +518,7 @@ TEST_F(bo_zero, device_reads_zero_from_new_wb_bo)
 	copy = ncgpu_cmd_copy(dst, 0, src, 0, size);
 	ret = ncgpu_submit_cmds(self->dev.fd, &copy, 1, 0, 0);
 	ASSERT_EQ(0, ret) TH_LOG("SUBMIT: %s", strerror(-ret));
-	ASSERT_EQ(0, ncgpu_bo_wait(self->dev.fd, dst, WAIT_NS));
+	ASSERT_EQ(0, ncgpu_bo_wait_for(self->dev.fd, dst, WAIT_NS));
 	EXPECT_EQ(-1, first_byte_not(map, size, 0)) TH_LOG("the device saw old memory");
 	munmap(map, size);
 }
@@ -569,6 +569,27 @@ TEST_F(bo_mmap_offset, rejects_no_mmap_bo)
 	uint64_t offset;
 
 	EXPECT_EQ(-EPERM, ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset));
+}
+
+#define NO_MMAP_PAGES 4
+
+static int make_no_mmap_bo(int fd, void *arg)
+{
+	uint32_t handle;
+
+	return ncgpu_bo_create(fd, NO_MMAP_PAGES * page_size(), DRM_NCGPU_BO_NO_MMAP, &handle);
+}
+
+/* Refusing to tell the offset is not enough: mmap() itself refuses the BO. */
+TEST_F(bo_mmap_offset, no_mmap_bo_cannot_be_mapped_through_its_guessed_offset)
+{
+	size_t size = NO_MMAP_PAGES * page_size();
+	uint64_t offset;
+	int ret = ncgpu_guess_offsets(self->dev.fd, size, make_no_mmap_bo, NULL, &offset);
+
+	ASSERT_EQ(0, ret) TH_LOG("placing a NO_MMAP BO between two others: %s", strerror(-ret));
+	EXPECT_EQ(-EPERM, ncgpu_try_mmap(self->dev.fd, offset, size));
+	EXPECT_EQ(-EPERM, ncgpu_try_mmap(self->dev.fd, offset, page_size()));
 }
 
 TEST_F(bo_mmap_offset, rejects_handle_of_other_file)

@@ -278,7 +278,7 @@ TEST_F(coherence, cpu_and_device_use_disjoint_granules_at_once)
 	ASSERT_EQ(0, sync_one(self, FLUSH, 3 * g, g));
 	/* The CPU did its part while the job was running. */
 	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->wb.handle, 0));
-	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->wb.handle, 5 * SEC));
+	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->wb.handle, 5 * SEC));
 	ASSERT_EQ(0, ncgpu_sync_ops(self->fd, both, 2));
 	EXPECT_TRUE(granule_is_filled(self, self->wb.map, 1));
 	EXPECT_TRUE(granule_is(self, self->wb.map, 3, 0x3b));

@@ -187,7 +187,7 @@ TEST_F(dmabuf, reservation_has_write_usage_for_dst_and_read_usage_for_src)
 	EXPECT_EQ(1, sync_file_signalled(src_writers)) TH_LOG("source got a write fence");
 	EXPECT_EQ(0, sync_file_signalled(src_all)) TH_LOG("source got no fence");
 	EXPECT_EQ(0, sync_file_signalled(dst_writers)) TH_LOG("destination got no write fence");
-	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->y.handle, 5 * SEC));
+	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->y.handle, 5 * SEC));
 	EXPECT_EQ(1, sync_file_signalled(dst_writers));
 }
 

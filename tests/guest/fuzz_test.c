@@ -52,6 +52,7 @@
 #define CHEAP_BYTES 64
 #define MAX_STALL_US 500
 #define ARENA_SIZE (4u << 20)
+#define MAX_STRIDE NCGPU_TEST_MAX_STRIDE
 #define ERRNO_SLOTS 160
 #define MAX_FAILURES 8
 #define DRAIN_EVERY 256
@@ -795,7 +796,7 @@ static uint32_t gen_stride(struct fuzz *f, uint32_t elem, uint32_t count)
 	if (ncgpu_rand_percent(&f->rng, 60))
 		return elem + 8 * (1 + ncgpu_rand_below(&f->rng, 4));
 	if (count <= 4 && ncgpu_rand_percent(&f->rng, 30))
-		return PICK(f, 4096, UINT32_MAX, 0x80000000u);
+		return PICK(f, MAX_STRIDE, MAX_STRIDE + 1, MAX_STRIDE + 8, UINT32_MAX, 0x80000000u);
 	return PICK(f, 0, 1, elem - 1, elem - 8, elem + 1);
 }
 
@@ -827,7 +828,8 @@ static bool build_array(struct fuzz *f, struct fuzz_file *file, struct fuzz_arra
 		tails_zero = false;
 	}
 	a->desc.array = place(f, a->kind, tmp, len, &readable, &writable);
-	return count == 0 || (readable && tails_zero);
+	/* A stride above the cap is refused however good the elements are. */
+	return count == 0 || (readable && tails_zero && stride <= MAX_STRIDE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1038,8 +1040,9 @@ static bool gen_copy(struct fuzz *f, struct fuzz_file *file, struct drm_ncgpu_cm
 	overlap = overlap && c->size;
 	src_ok = src != NO_BO && c->src_offset <= f->bos[src].size &&
 		 c->size <= f->bos[src].size - c->src_offset;
-	c->value = ncgpu_rand_next(&f->rng);
-	return dst != NO_BO && dst_ok && src_ok && !overlap;
+	/* COPY's value is MBZ (uAPI 1.1). */
+	c->value = wild(f, 8) ? nonzero_u32(f) : 0;
+	return dst != NO_BO && dst_ok && src_ok && !overlap && !c->value;
 }
 
 static bool gen_fill(struct fuzz *f, struct fuzz_file *file, struct drm_ncgpu_cmd *c,
@@ -1147,8 +1150,10 @@ static void op_bo_wait(struct fuzz *f)
 	int bo, err;
 
 	w.handle = gen_handle(f, file, &bo);
+	/* Absolute deadlines: passed, a few ms ahead, never. */
 	w.timeout_ns = ncgpu_rand_percent(&f->rng, 85) ?
-		       (int64_t)PICK(f, 0, 0, 1, 1000, 1000000, 3000000, INT64_MAX) :
+		       (int64_t)PICK(f, 0, 0, 1, ncgpu_now_ns() - NCGPU_TEST_NSEC_PER_SEC,
+				     ncgpu_now_ns() + 1000000, ncgpu_now_ns() + 3000000, INT64_MAX) :
 		       (int64_t)PICK(f, -1, INT64_MIN,
 				     -(int64_t)ncgpu_rand_below(&f->rng, 1ull << 40) - 1);
 	err = call_ioctl(f, file->fd, DRM_IOCTL_NCGPU_BO_WAIT, &w, sizeof(w), true, &bad_arg);
@@ -1734,7 +1739,7 @@ static int restartable_call(struct busy_device *b, enum restartable which)
 		.handle = b->wb, .type = DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, .size = 64,
 	};
 	struct drm_ncgpu_bo_sync sync = { .ops = DRM_NCGPU_OBJ_ARRAY(1, &op) };
-	struct drm_ncgpu_bo_wait wait = { .handle = b->wb, .timeout_ns = 1000000 };
+	struct drm_ncgpu_bo_wait wait = { .handle = b->wb, .timeout_ns = ncgpu_now_ns() + 1000000 };
 	struct dma_buf_sync cpu = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW };
 	void *p;
 

@@ -104,6 +104,24 @@ static long free_kib(void)
 	return proc_value("/proc/meminfo", "MemFree") + pcp_free_pages() * (getpagesize() / 1024);
 }
 
+/*
+ * Free memory not back yet, in KiB against @before, once it is within the
+ * slack or after 10 s. Jobs drop their BO references in a work item once
+ * their fence has signalled, so a BO that a job used is freed a moment after
+ * its last handle is closed.
+ */
+static long kib_not_given_back(long before)
+{
+	int64_t deadline = ncgpu_now_ns() + 10 * NCGPU_TEST_NSEC_PER_SEC;
+	long missing;
+
+	while ((missing = before - free_kib()) >= memory_slack_kib() &&
+	       ncgpu_now_ns() < deadline)
+		usleep(10000);
+	return missing;
+}
+
+
 FIXTURE_SETUP(limits)
 {
 	ncgpu_device_setup(_metadata, &self->dev);
@@ -226,7 +244,7 @@ TEST_F(limits, large_bo_is_usable_to_its_last_byte)
 	EXPECT_EQ(8u, i) TH_LOG("the last bytes do not hold the FILL");
 	munmap(bo.map, LARGE_BO_SIZE);
 	ncgpu_bo_close(self->fd, bo.handle);
-	after = free_kib();
+	after = before - kib_not_given_back(before);
 	EXPECT_GT(memory_slack_kib(), before - after)
 		TH_LOG("%ld KiB not given back after freeing the BO", before - after);
 }
@@ -418,6 +436,16 @@ static int many_bos_round(int fd, struct many_bos *m, uint32_t cap, long *used_k
 	return ret;
 }
 
+/*
+ * Commands of one job here, one BO each. Lockdep tracks at most 2047 nested
+ * reservation locks in one acquire context: on a kernel with lockdep (the
+ * debug lane), a larger job would switch it off for everything after.
+ */
+static uint32_t job_bo_cap(uint32_t max_cmds)
+{
+	return access("/proc/lockdep", F_OK) || max_cmds < 2000 ? max_cmds : 2000;
+}
+
 /* Seconds on Debian's kernel; minutes on the debug lane's KASAN kernel. */
 TEST_F_TIMEOUT(limits, thousands_of_bos_give_their_memory_back, 300)
 {
@@ -427,10 +455,10 @@ TEST_F_TIMEOUT(limits, thousands_of_bos_give_their_memory_back, 300)
 
 	ASSERT_NE(NULL, m);
 	before = free_kib();
-	ret = many_bos_round(self->fd, m, self->dev.info.max_cmds, &used, before);
+	ret = many_bos_round(self->fd, m, job_bo_cap(self->dev.info.max_cmds), &used, before);
 	ASSERT_EQ(0, ret) TH_LOG("%d BOs: %s", MANY_BOS, ret == -EIO ?
 				 "a mapped BO does not show its FILL" : strerror(-ret));
-	after = free_kib();
+	after = before - kib_not_given_back(before);
 	printf("# %d BOs of %d KiB used %ld KiB; %ld KiB not back after freeing them\n",
 	       MANY_BOS, MANY_BO_SIZE / 1024, used, before - after);
 	fflush(stdout);

@@ -39,6 +39,8 @@ struct flood {
 	/* The dma-buf of the NO_MMAP BO. */
 	int no_mmap_dmabuf;
 	uint64_t wc_offset;
+	/* Guessed fake offsets of another NO_MMAP BO and import (0 without vgem). */
+	uint64_t no_mmap_offset, imported_offset;
 };
 
 struct bad_call {
@@ -240,13 +242,13 @@ static int make_busy(struct flood *f)
 	return ncgpu_submit_cmds(f->fd, job, 2, 0, 0);
 }
 
-/* Waits on f->busy with @timeout_ns; had its job just finished, tries once more. */
-static int wait_busy(struct flood *f, int64_t timeout_ns)
+/* Waits on f->busy for @rel_ns; had its job just finished, tries once more. */
+static int wait_busy(struct flood *f, int64_t rel_ns)
 {
 	int ret = make_busy(f), tries;
 
 	for (tries = 0; !ret && tries < 2; tries++) {
-		ret = ncgpu_bo_wait(f->fd, f->busy, timeout_ns);
+		ret = ncgpu_bo_wait_for(f->fd, f->busy, rel_ns);
 		if (!ret)
 			ret = make_busy(f);
 	}
@@ -322,14 +324,35 @@ static int bad_mmap(struct flood *f, int variant)
 	case 2:
 		p = mmap(NULL, BO_SIZE, PROT_READ, MAP_SHARED, f->fd, f->wc_offset + 4096);
 		break;
-	default:
+	case 3:
 		p = mmap(NULL, BO_SIZE, PROT_READ, MAP_SHARED, f->no_mmap_dmabuf, 0);
+		break;
+	case 4:
+		p = mmap(NULL, BO_SIZE, PROT_READ, MAP_SHARED, f->fd, f->no_mmap_offset);
+		break;
+	default:
+		p = mmap(NULL, BO_SIZE, PROT_READ, MAP_SHARED, f->fd, f->imported_offset);
 	}
 	if (p != MAP_FAILED) {
 		munmap(p, BO_SIZE);
 		return 0;
 	}
 	return -errno;
+}
+
+/* An array whose stride is above 4096: BO_SYNC's (0) or SUBMIT's (1). */
+static int bad_stride(struct flood *f, int variant)
+{
+	struct drm_ncgpu_bo_sync sync = {
+		.ops = { .stride = 2 * NCGPU_TEST_MAX_STRIDE, .count = 1, .array = (uintptr_t)f },
+	};
+	struct drm_ncgpu_submit submit = {
+		.cmds = { .stride = 2 * NCGPU_TEST_MAX_STRIDE, .count = 1, .array = (uintptr_t)f },
+	};
+
+	if (variant)
+		return ncgpu_ioctl(f->fd, DRM_IOCTL_NCGPU_SUBMIT, &submit);
+	return ncgpu_ioctl(f->fd, DRM_IOCTL_NCGPU_BO_SYNC, &sync);
 }
 
 static const struct bad_call bad_calls[] = {
@@ -389,13 +412,18 @@ static const struct bad_call bad_calls[] = {
 	{ "mmap beyond the BO", bad_mmap, 1, EINVAL },
 	{ "mmap at an unknown offset", bad_mmap, 2, EINVAL },
 	{ "mmap of a NO_MMAP BO's dma-buf", bad_mmap, 3, EPERM },
+	{ "mmap of a NO_MMAP BO's guessed offset", bad_mmap, 4, EPERM },
+	{ "mmap of an imported BO's guessed offset", bad_mmap, 5, EINVAL },
+	{ "BO_SYNC stride above 4096", bad_stride, 0, E2BIG },
+	{ "SUBMIT stride above 4096", bad_stride, 1, E2BIG },
 };
 
 /* Whether @call applies here: some need vgem, one a non-coherent device. */
 static bool applies(const struct flood *f, const struct bad_call *call)
 {
 	bool needs_import = (call->call == bad_bo_mmap_offset && call->variant == 3) ||
-			    (call->call == bad_bo_sync && call->variant == 6);
+			    (call->call == bad_bo_sync && call->variant == 6) ||
+			    (call->call == bad_mmap && call->variant == 5);
 	bool needs_split = call->call == bad_core_call && call->variant == 2;
 
 	return (!needs_import || f->imported) && (!needs_split || !f->io);
@@ -431,6 +459,20 @@ static int import_vgem_bo(struct flood *f, int vgem)
 	return 0;
 }
 
+static int make_no_mmap_bo(int fd, void *arg)
+{
+	uint32_t handle;
+
+	return ncgpu_bo_create(fd, BO_SIZE, DRM_NCGPU_BO_NO_MMAP, &handle);
+}
+
+static int make_import(int fd, void *vgem)
+{
+	struct ncgpu_foreign_bo bo;
+
+	return ncgpu_foreign_bo_create(fd, *(int *)vgem, BO_SIZE, &bo);
+}
+
 FIXTURE_SETUP(log)
 {
 	struct flood *f = &self->f;
@@ -449,9 +491,13 @@ FIXTURE_SETUP(log)
 	ASSERT_EQ(0, ncgpu_syncobj_create(f->fd, &f->empty_syncobj));
 	ASSERT_EQ(0, ncgpu_prime_export(f->fd, f->no_mmap, &dmabuf));
 	f->no_mmap_dmabuf = dmabuf;
+	ASSERT_EQ(0, ncgpu_guess_offsets(f->fd, BO_SIZE, make_no_mmap_bo, NULL,
+					 &f->no_mmap_offset));
 	self->vgem = ncgpu_open_primary_driver("vgem");
 	if (self->vgem >= 0) {
 		ASSERT_EQ(0, import_vgem_bo(f, self->vgem));
+		ASSERT_EQ(0, ncgpu_guess_offsets(f->fd, BO_SIZE, make_import, &self->vgem,
+						 &f->imported_offset));
 	}
 }
 
@@ -497,7 +543,7 @@ TEST_F(log, bad_calls_log_nothing_above_debug)
 	/* Proves that the records of the flood are read: this one must come back. */
 	write_kmsg("<7>" MARKER "\n");
 	calls = flood(_metadata, &self->f);
-	ASSERT_EQ(0, ncgpu_bo_wait(self->f.fd, self->f.busy, 10 * NCGPU_TEST_NSEC_PER_SEC));
+	ASSERT_EQ(0, ncgpu_bo_wait_for(self->f.fd, self->f.busy, 10 * NCGPU_TEST_NSEC_PER_SEC));
 	while ((level = ncgpu_kmsg_next(kmsg, record, sizeof(record), &text)) != -EAGAIN) {
 		ASSERT_NE(-EPIPE, level) TH_LOG("kernel log records were lost: it overflowed");
 		ASSERT_LE(0, level) TH_LOG("/dev/kmsg: %s", strerror(-level));

@@ -153,7 +153,7 @@ static bool wait_idle(struct model_run *run)
 		for (i = 0; i < run->nbos; i++) {
 			if (!run->bos[i].busy)
 				continue;
-			ret = ncgpu_bo_wait(run->fd, run->bos[i].bo.handle, WAIT_NS);
+			ret = ncgpu_bo_wait_for(run->fd, run->bos[i].bo.handle, WAIT_NS);
 			if (ret)
 				return fail(run, "BO_WAIT of bo %u: %s", i, strerror(-ret));
 		}

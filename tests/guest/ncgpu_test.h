@@ -25,6 +25,8 @@
 #include "ncgpu_rand.h"
 
 #define NCGPU_TEST_MIB (1024ull * 1024ull)
+/* The largest element stride of a uAPI array (struct drm_ncgpu_obj_array). */
+#define NCGPU_TEST_MAX_STRIDE 4096u
 
 static inline int ncgpu_ioctl(int fd, unsigned long request, void *arg)
 {
@@ -177,9 +179,10 @@ static inline struct drm_ncgpu_cmd ncgpu_cmd_stall(uint64_t usec)
 	return c;
 }
 
-static inline int ncgpu_bo_wait(int fd, uint32_t handle, int64_t timeout_ns)
+/* @deadline_ns is an absolute CLOCK_MONOTONIC deadline, as the ioctl takes it; 0 polls. */
+static inline int ncgpu_bo_wait(int fd, uint32_t handle, int64_t deadline_ns)
 {
-	struct drm_ncgpu_bo_wait w = { .handle = handle, .timeout_ns = timeout_ns };
+	struct drm_ncgpu_bo_wait w = { .handle = handle, .timeout_ns = deadline_ns };
 
 	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_WAIT, &w);
 }
@@ -362,6 +365,12 @@ static inline int ncgpu_syncobj_wait_for(int fd, uint32_t handle, int64_t rel_ns
 	return ncgpu_syncobj_wait(fd, handle, ncgpu_now_ns() + rel_ns);
 }
 
+/* Like ncgpu_bo_wait(), but @rel_ns is relative to now; 0 still polls. */
+static inline int ncgpu_bo_wait_for(int fd, uint32_t handle, int64_t rel_ns)
+{
+	return ncgpu_bo_wait(fd, handle, rel_ns ? ncgpu_now_ns() + rel_ns : 0);
+}
+
 static inline int ncgpu_syncobj_destroy(int fd, uint32_t handle)
 {
 	struct drm_syncobj_destroy d = { .handle = handle };
@@ -495,6 +504,57 @@ static inline int ncgpu_foreign_bo_create(int fd, int card_fd, size_t size,
 	if (!ret)
 		ret = ncgpu_prime_import(fd, bo->dmabuf, &bo->handle);
 	return ret;
+}
+
+/* Creates the BOs whose offsets ncgpu_guess_offsets() guesses; 0 or -errno. */
+typedef int (*ncgpu_make_bos_fn)(int fd, void *arg);
+
+/*
+ * Fake offsets are handed out in order, from the lowest free one, so the
+ * offset of a BO that BO_MMAP_OFFSET refuses to tell is easy to guess.
+ * Creates a one-page BO, runs @make, which creates BOs of @size bytes in
+ * all, then creates another one-page BO. When the two one-page BOs are
+ * @size bytes apart, what @make created fills the gap: *@first is then its
+ * first offset. Otherwise (a freed BO left a hole that the new ones fell
+ * into) it tries again, keeping every BO. Returns 0, -EAGAIN when the
+ * offsets never lined up, or another -errno.
+ */
+static inline int ncgpu_guess_offsets(int fd, size_t size, ncgpu_make_bos_fn make, void *arg,
+				      uint64_t *first)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), below_offset, above_offset;
+	uint32_t below, above;
+	int tries, ret;
+
+	for (tries = 0; tries < 8; tries++) {
+		ret = ncgpu_bo_create(fd, page, 0, &below);
+		if (!ret)
+			ret = make(fd, arg);
+		if (!ret)
+			ret = ncgpu_bo_create(fd, page, 0, &above);
+		if (!ret)
+			ret = ncgpu_bo_mmap_offset(fd, below, &below_offset);
+		if (!ret)
+			ret = ncgpu_bo_mmap_offset(fd, above, &above_offset);
+		if (ret)
+			return ret;
+		if (above_offset == below_offset + page + size) {
+			*first = below_offset + page;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+/* mmap() of @size bytes of the DRM file @fd at @offset: 0 (unmapped again) or -errno. */
+static inline int ncgpu_try_mmap(int fd, uint64_t offset, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	munmap(p, size);
+	return 0;
 }
 
 /*

@@ -488,6 +488,75 @@ TEST_F(prime_vgem, vgem_import_refuses_mmap_offset)
 	EXPECT_EQ(-EINVAL, ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset));
 }
 
+/* What ncgpu_guess_offsets() places between two ordinary BOs. */
+struct refused_bos {
+	int vgem;
+	bool no_mmap;
+	bool import;
+};
+
+static size_t refused_bos_size(const struct refused_bos *r)
+{
+	return (r->no_mmap ? 4 * page_size() : 0) + (r->import ? VGEM_BO_SIZE : 0);
+}
+
+static int make_refused_bos(int fd, void *arg)
+{
+	struct refused_bos *r = arg;
+	struct ncgpu_foreign_bo foreign;
+	uint32_t handle;
+	int ret = 0;
+
+	if (r->no_mmap)
+		ret = ncgpu_bo_create(fd, 4 * page_size(), DRM_NCGPU_BO_NO_MMAP, &handle);
+	if (!ret && r->import)
+		ret = ncgpu_foreign_bo_create(fd, r->vgem, VGEM_BO_SIZE, &foreign);
+	return ret;
+}
+
+static uint64_t guess_offsets(struct __test_metadata *_metadata, int fd, struct refused_bos *r)
+{
+	uint64_t offset = 0;
+	int ret = ncgpu_guess_offsets(fd, refused_bos_size(r), make_refused_bos, r, &offset);
+
+	ASSERT_EQ(0, ret) TH_LOG("placing refused BOs between two others: %s", strerror(-ret));
+	return offset;
+}
+
+/*
+ * BO_MMAP_OFFSET refuses an import, but its fake offset is easy to guess;
+ * mmap() of it must not reach the exporter's memory.
+ */
+TEST_F(prime_vgem, vgem_import_cannot_be_mapped_through_its_guessed_offset)
+{
+	struct refused_bos r = { .vgem = self->vgem, .import = true };
+	uint64_t offset = guess_offsets(_metadata, self->dev.fd, &r);
+
+	EXPECT_EQ(-EINVAL, ncgpu_try_mmap(self->dev.fd, offset, VGEM_BO_SIZE));
+	EXPECT_EQ(-EINVAL, ncgpu_try_mmap(self->dev.fd, offset, page_size()));
+}
+
+/*
+ * Between two ordinary BOs lie a NO_MMAP BO and a vgem import, and nothing
+ * else: no page offset from the end of the first to the start of the second
+ * maps anything.
+ */
+TEST_F(prime_vgem, no_page_offset_between_two_bos_maps_a_refused_bo)
+{
+	struct refused_bos r = { .vgem = self->vgem, .no_mmap = true, .import = true };
+	uint64_t first = guess_offsets(_metadata, self->dev.fd, &r), offset;
+	size_t page = page_size(), size = refused_bos_size(&r);
+	unsigned int mapped = 0;
+
+	for (offset = first; offset < first + size; offset += page) {
+		if (ncgpu_try_mmap(self->dev.fd, offset, page))
+			continue;
+		mapped++;
+		TH_LOG("page offset %#llx mapped", (unsigned long long)offset);
+	}
+	EXPECT_EQ(0u, mapped) TH_LOG("of %zu page offsets", size / page);
+}
+
 TEST_F(prime_vgem, device_reads_vgem_import)
 {
 	struct vgem_bo bo = vgem_create(_metadata, self->vgem);
@@ -503,7 +572,7 @@ TEST_F(prime_vgem, device_reads_vgem_import)
 	copy = ncgpu_cmd_copy(dst, 0, src, 0, bo.size);
 	ret = ncgpu_submit_cmds(self->dev.fd, &copy, 1, 0, 0);
 	ASSERT_EQ(0, ret) TH_LOG("SUBMIT: %s", strerror(-ret));
-	ASSERT_EQ(0, ncgpu_bo_wait(self->dev.fd, dst, WAIT_NS));
+	ASSERT_EQ(0, ncgpu_bo_wait_for(self->dev.fd, dst, WAIT_NS));
 	dst_map = map_bo(_metadata, self->dev.fd, dst, bo.size);
 	EXPECT_EQ(-1, pattern_mismatch(dst_map, bo.size, SEED))
 		TH_LOG("the device did not read the vgem BO's data");

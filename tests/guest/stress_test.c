@@ -210,7 +210,7 @@ static void share_round(struct worker *w)
 static int wait_job(struct worker *w, uint32_t handle)
 {
 	if (ncgpu_rand_percent(&w->rng, 50))
-		return ncgpu_bo_wait(w->s->fd, handle, WAIT_NS);
+		return ncgpu_bo_wait_for(w->s->fd, handle, WAIT_NS);
 	return ncgpu_syncobj_wait_for(w->s->fd, w->syncobj, WAIT_NS);
 }
 
@@ -383,7 +383,7 @@ static void race_once(struct worker *w)
 		break;
 	case 4:
 		allowed(w, "racing BO_WAIT",
-			ncgpu_bo_wait(fd, handle, ncgpu_rand_below(&w->rng, 2) * 100000),
+			ncgpu_bo_wait_for(fd, handle, ncgpu_rand_below(&w->rng, 2) * 100000),
 			wait_errnos);
 		break;
 	case 5:

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * DRM_IOCTL_NCGPU_BO_SYNC: array rules, the per-op checks and their order,
- * batches that stop at the first error, and that it never waits for jobs.
+ * DRM_IOCTL_NCGPU_BO_SYNC: array rules (the 4096-byte stride cap among
+ * them), the per-op checks and their order, batches that stop at the first
+ * error, and that it never waits for jobs.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #define FLUSH_INV DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE
 #define BAD_HANDLE 0x7fffffffu
 #define OP_MIN_STRIDE 24
+#define MAX_STRIDE NCGPU_TEST_MAX_STRIDE
 
 /* An op followed by the tail bytes a newer userspace could append. */
 struct padded_op {
@@ -139,6 +141,82 @@ TEST_F(bo_sync, stride_above_op_size_with_nonzero_tail_is_e2big)
 	};
 
 	ASSERT_EQ(-E2BIG, sync_array(self->fd, sizeof(ops[0]), 2, ops));
+}
+
+/* @count ops at @stride bytes from each other, zero between them; free() it. */
+static uint8_t *strided_ops(const struct drm_ncgpu_bo_sync_op *ops, uint32_t count,
+			    uint32_t stride)
+{
+	uint8_t *array = calloc(count, stride);
+	uint32_t i;
+
+	for (i = 0; array && i < count; i++)
+		memcpy(array + (size_t)i * stride, &ops[i], sizeof(ops[i]));
+	return array;
+}
+
+TEST_F(bo_sync, stride_4096_is_ok)
+{
+	struct drm_ncgpu_bo_sync_op ops[2] = {
+		sync_op(self->wb.handle, FLUSH, 0, 1),
+		sync_op(self->wb.handle, FLUSH, self->granule, 1),
+	};
+	uint8_t *array = strided_ops(ops, 2, MAX_STRIDE);
+
+	ASSERT_NE(NULL, array);
+	memset(self->wb.map + self->granule, 0x5a, self->granule);
+	ASSERT_EQ(0, sync_array(self->fd, MAX_STRIDE, 2, array));
+	ASSERT_EQ(0, read_device_view(self));
+	/* The second op was read 4096 bytes after the first: it flushed granule 1. */
+	ASSERT_TRUE(bytes_equal(self->probe.map + self->granule, 0x5a, self->granule));
+	free(array);
+}
+
+TEST_F(bo_sync, stride_above_4096_is_e2big_and_runs_no_op)
+{
+	struct drm_ncgpu_bo_sync_op ops[2] = {
+		sync_op(self->wb.handle, FLUSH, 0, 1),
+		sync_op(self->wb.handle, FLUSH, self->granule, 1),
+	};
+	const uint32_t strides[] = { MAX_STRIDE + 1, MAX_STRIDE + 8, 2 * MAX_STRIDE };
+	uint8_t *array;
+	size_t i;
+
+	memset(self->wb.map, 0x5a, 2 * self->granule);
+	for (i = 0; i < ARRAY_SIZE(strides); i++) {
+		array = strided_ops(ops, 2, strides[i]);
+		ASSERT_NE(NULL, array);
+		EXPECT_EQ(-E2BIG, sync_array(self->fd, strides[i], 2, array))
+			TH_LOG("stride %u", strides[i]);
+		free(array);
+	}
+	if (self->split) {
+		ASSERT_EQ(0, read_device_view(self));
+		ASSERT_TRUE(bytes_equal(self->probe.map, 0, 2 * self->granule))
+			TH_LOG("an op of a refused array ran");
+	}
+}
+
+/* A stride is refused before the kernel reads anything at it. */
+TEST_F(bo_sync, stride_above_4096_is_checked_before_reading)
+{
+	void *hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct drm_ncgpu_bo_sync_op op = sync_op(self->wb.handle, FLUSH, 0, 1);
+
+	ASSERT_NE(MAP_FAILED, hole);
+	EXPECT_EQ(-E2BIG, sync_array(self->fd, MAX_STRIDE + 8, 1, hole));
+	/* 16384 ops 256 MiB apart: 4 TiB of memory the kernel must not scan. */
+	EXPECT_EQ(-E2BIG, sync_array(self->fd, 256u << 20, self->dev.info.max_sync_ops, &op));
+	EXPECT_EQ(-E2BIG, sync_array(self->fd, UINT32_MAX, 2, &op));
+	munmap(hole, 4096);
+}
+
+TEST_F(bo_sync, count_above_cap_is_checked_before_stride_above_4096)
+{
+	struct drm_ncgpu_bo_sync_op op = sync_op(self->wb.handle, FLUSH, 0, 1);
+
+	EXPECT_EQ(-EINVAL, sync_array(self->fd, MAX_STRIDE + 8, self->dev.info.max_sync_ops + 1,
+				      &op));
 }
 
 TEST_F(bo_sync, count_equal_to_max_sync_ops_is_ok)
@@ -364,7 +442,7 @@ TEST_F(bo_sync, does_not_wait_for_device_jobs)
 	EXPECT_GT(250, elapsed_ms) TH_LOG("BO_SYNC took %lld ms", (long long)elapsed_ms);
 	/* Still busy: BO_SYNC returned while the job was running. */
 	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->wb.handle, 0));
-	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->wb.handle, 5 * NCGPU_TEST_NSEC_PER_SEC));
+	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->wb.handle, 5 * NCGPU_TEST_NSEC_PER_SEC));
 }
 
 TEST_HARNESS_MAIN

@@ -15,6 +15,7 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
+#include "ncgpu_job_test.h"
 #include "ncgpu_test.h"
 
 #define DEFAULT_TOOL "/bin/ncgpu"
@@ -235,6 +236,8 @@ TEST_F(device, info_reports_the_device)
 {
 	const char *coherency = self->dev.info.coherency == DRM_NCGPU_COHERENCY_IO ?
 				"coherency:      io" : "coherency:      none";
+	long job_timeout_ms = ncgpu_module_param_long("job_timeout_ms");
+	long max_queued_jobs = ncgpu_module_param_long("max_queued_jobs");
 	struct tool_run *run = new_run();
 
 	ASSERT_NE(NULL, run);
@@ -242,6 +245,10 @@ TEST_F(device, info_reports_the_device)
 	EXPECT_EQ(self->dev.info.sync_granule, labelled_number(run->out, "sync granule:"));
 	EXPECT_EQ(self->dev.info.max_sync_ops, labelled_number(run->out, "max_sync_ops:"));
 	EXPECT_EQ(self->dev.info.max_cmds, labelled_number(run->out, "max_cmds:"));
+	ASSERT_LT(0, job_timeout_ms);
+	ASSERT_LT(0, max_queued_jobs);
+	EXPECT_EQ(job_timeout_ms, labelled_number(run->out, "job_timeout:"));
+	EXPECT_EQ(max_queued_jobs, labelled_number(run->out, "max_queued_jobs:"));
 	EXPECT_NE(NULL, strstr(run->out, coherency));
 	EXPECT_NE(NULL, strstr(run->out, "device:         /dev/dri/renderD"));
 	free(run);

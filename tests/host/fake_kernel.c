@@ -61,6 +61,15 @@ static int fake_close_handle(struct ncgpu_device *dev, uint32_t handle)
 	return 0;
 }
 
+static int fake_wait_bo(struct ncgpu_device *dev, uint32_t handle, int64_t deadline_ns)
+{
+	(void)dev;
+	record(FAKE_EVENT_WAIT_BO, 0);
+	fake.wait_handle = handle;
+	fake.wait_deadline_ns = deadline_ns;
+	return 0;
+}
+
 static int fake_cpu_sync(void *ptr, size_t size, uint32_t type)
 {
 	record(FAKE_EVENT_CPU_SYNC, 0);
@@ -87,6 +96,7 @@ struct ncgpu_device *fake_device_new(uint32_t coherency, bool emulated, uint32_t
 		dev->calls.send_sync = fake_send_sync;
 		dev->calls.send_submit = fake_send_submit;
 		dev->calls.close_handle = fake_close_handle;
+		dev->calls.wait_bo = fake_wait_bo;
 		dev->calls.cpu_sync = fake_cpu_sync;
 	}
 	return dev;

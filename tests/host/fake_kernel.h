@@ -17,6 +17,7 @@ enum fake_event_kind {
 	FAKE_EVENT_SYNC,
 	FAKE_EVENT_SUBMIT,
 	FAKE_EVENT_CPU_SYNC,
+	FAKE_EVENT_WAIT_BO,
 };
 
 /* One call that left the library; @count is the number of sync ops. */
@@ -37,6 +38,9 @@ struct fake_kernel {
 	size_t cpu_size;
 	uint32_t cpu_type;
 	unsigned int closed_handles;
+	/* The handle and deadline of the last BO_WAIT. */
+	uint32_t wait_handle;
+	int64_t wait_deadline_ns;
 	/* What the next BO_SYNC returns. */
 	int sync_result;
 };

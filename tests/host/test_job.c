@@ -2,18 +2,21 @@
 /*
  * Copyright (C) 2026 The ncgpu authors
  *
- * The job builder and what ncgpu_submit() hands to the kernel.
+ * The job builder, what ncgpu_submit() hands to the kernel, and the
+ * deadline ncgpu_bo_wait() makes of its timeout.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "fake_kernel.h"
 
 #define BO_SIZE 4096
+#define NSEC_PER_SEC 1000000000LL
 
 struct fixture {
 	struct ncgpu_device *dev;
@@ -157,6 +160,53 @@ static void test_submit_of_no_job_sends_an_empty_job(void **state)
 	assert_int_equal(fake.last_submit.out_syncobj, 7);
 }
 
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static void test_bo_wait_sends_now_plus_timeout_as_deadline(void **state)
+{
+	struct fixture *f = *state;
+	int64_t before = monotonic_ns(), after;
+
+	assert_int_equal(ncgpu_bo_wait(f->dst, 5 * NSEC_PER_SEC), 0);
+	after = monotonic_ns();
+	assert_int_equal(fake_count(FAKE_EVENT_WAIT_BO), 1);
+	assert_int_equal(fake.wait_handle, f->dst->handle);
+	assert_in_range(fake.wait_deadline_ns, before + 5 * NSEC_PER_SEC,
+			after + 5 * NSEC_PER_SEC);
+}
+
+static void test_bo_wait_of_zero_polls(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(ncgpu_bo_wait(f->dst, 0), 0);
+	assert_int_equal(fake_count(FAKE_EVENT_WAIT_BO), 1);
+	assert_int_equal(fake.wait_deadline_ns, 0);
+}
+
+static void test_bo_wait_infinite_deadline_does_not_overflow(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(ncgpu_bo_wait(f->dst, NCGPU_TIMEOUT_INFINITE), 0);
+	assert_int_equal(fake.wait_deadline_ns, INT64_MAX);
+}
+
+static void test_bo_wait_negative_timeout_is_rejected(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(ncgpu_bo_wait(f->dst, -1), -EINVAL);
+	assert_int_equal(ncgpu_bo_wait(f->dst, INT64_MIN), -EINVAL);
+	assert_int_equal(fake_count(FAKE_EVENT_WAIT_BO), 0);
+}
+
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -172,6 +222,10 @@ int main(void)
 		TEST(test_job_grows_past_its_first_allocation),
 		TEST(test_submit_passes_commands_and_syncobjs),
 		TEST(test_submit_of_no_job_sends_an_empty_job),
+		TEST(test_bo_wait_sends_now_plus_timeout_as_deadline),
+		TEST(test_bo_wait_of_zero_polls),
+		TEST(test_bo_wait_infinite_deadline_does_not_overflow),
+		TEST(test_bo_wait_negative_timeout_is_rejected),
 	};
 
 	return cmocka_run_group_tests_name("job", tests, NULL, NULL);

@@ -943,6 +943,83 @@ static int bench_library(struct bench *b)
 	return 0;
 }
 
+/* g. Jobs */
+
+#define PIPELINED_JOBS 1000u
+
+/* One empty job, from SUBMIT to its fence in @arg's syncobj. */
+static int run_empty_job(struct bench *b, const void *arg, double *ns)
+{
+	const uint32_t *syncobj = arg;
+	double t0 = bench_now_ns();
+	int ret = ncgpu_submit(b->dev, NULL, 0, *syncobj);
+
+	if (!ret)
+		ret = ncgpu_syncobj_wait(b->dev, *syncobj, NCGPU_TIMEOUT_INFINITE);
+	*ns = bench_now_ns() - t0;
+	return ret;
+}
+
+/* PIPELINED_JOBS empty jobs back to back, then a wait for the last one. */
+static int run_pipelined_jobs(struct bench *b, const void *arg, double *ns)
+{
+	const uint32_t *syncobj = arg;
+	double t0 = bench_now_ns();
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < PIPELINED_JOBS && !ret; i++)
+		ret = ncgpu_submit(b->dev, NULL, 0, i + 1 == PIPELINED_JOBS ? *syncobj : 0);
+	if (!ret)
+		ret = ncgpu_syncobj_wait(b->dev, *syncobj, NCGPU_TIMEOUT_INFINITE);
+	*ns = bench_now_ns() - t0;
+	return ret;
+}
+
+/* PIPELINED_JOBS empty jobs, each waited for before the next. */
+static int run_serial_jobs(struct bench *b, const void *arg, double *ns)
+{
+	double t0 = bench_now_ns(), one;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < PIPELINED_JOBS && !ret; i++)
+		ret = run_empty_job(b, arg, &one);
+	*ns = bench_now_ns() - t0;
+	return ret;
+}
+
+static int bench_jobs(struct bench *b)
+{
+	const struct variant round_trip = { "empty_job_round_trip", 0, run_empty_job, NULL };
+	struct variant batches[] = {
+		{ "empty_jobs_pipelined_1000", 0, run_pipelined_jobs, NULL },
+		{ "empty_jobs_serial_1000", 0, run_serial_jobs, NULL },
+	};
+	struct variant one = round_trip;
+	uint32_t syncobj;
+	int ret;
+
+	print_section("g. Jobs: an empty job from SUBMIT to its fence, and 1000 empty jobs "
+		      "pipelined against 1000 submitted and waited for one by one");
+	ret = ncgpu_syncobj_create(b->dev, &syncobj);
+	if (ret)
+		return ret;
+	one.arg = &syncobj;
+	batches[0].arg = &syncobj;
+	batches[1].arg = &syncobj;
+	ret = measure(b, &one, 1, &b->light);
+	if (!ret)
+		ret = measure(b, batches, 2, &b->heavy);
+	ncgpu_syncobj_destroy(b->dev, syncobj);
+	if (ret)
+		return ret;
+	add_figure(b, "empty_job_round_trip_ns", median_of(b, "empty_job_round_trip", 0));
+	add_ratio(b, "pipelined_over_serial_jobs", median_of(b, "empty_jobs_pipelined_1000", 0),
+		  median_of(b, "empty_jobs_serial_1000", 0));
+	return 0;
+}
+
 /* Machine description */
 
 struct machine {
@@ -1155,7 +1232,7 @@ static int run_all(struct bench *b)
 {
 	static int (*const steps[])(struct bench *b) = {
 		bench_memory, bench_sweep, bench_offset, bench_batch, bench_invalidate,
-		bench_copy, bench_library,
+		bench_copy, bench_library, bench_jobs,
 	};
 	unsigned int i;
 	int ret;

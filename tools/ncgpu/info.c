@@ -4,6 +4,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "commands.h"
 #include "tool.h"
@@ -38,6 +39,34 @@ static const char *backend_name(enum ncgpu_sync_backend backend)
 						   "kernel (DRM_IOCTL_NCGPU_BO_SYNC)";
 }
 
+/*
+ * A parameter of the loaded module, which no ioctl reports, from sysfs; "?"
+ * when it cannot be read.
+ */
+static void read_module_param(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/ncgpu/parameters/%s", name);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, (int)len, f))
+		snprintf(buf, len, "?");
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static void print_engine_params(void)
+{
+	char value[32];
+
+	read_module_param("job_timeout_ms", value, sizeof(value));
+	printf("job_timeout:    %s ms\n", value);
+	read_module_param("max_queued_jobs", value, sizeof(value));
+	printf("max_queued_jobs: %s per file\n", value);
+}
+
 static void print_info(const struct ncgpu_device *dev)
 {
 	struct ncgpu_device_info info;
@@ -57,6 +86,7 @@ static void print_info(const struct ncgpu_device *dev)
 	printf("max_bo_size:    %" PRIu64 " bytes (%" PRIu64 " MiB)\n", info.max_bo_size,
 	       info.max_bo_size >> 20);
 	printf("max_cmds:       %" PRIu32 "\n", info.max_cmds);
+	print_engine_params();
 }
 
 int ncgpu_cmd_info(int argc, char **argv)

@@ -29,7 +29,7 @@ extern "C" {
  * - Arrays are passed as &struct drm_ncgpu_obj_array. An element stride
  *   smaller than the element's minimum size is rejected with -EINVAL; a larger
  *   stride is accepted when the extra tail bytes of every element are zero,
- *   else -E2BIG.
+ *   else -E2BIG. A stride above 4096 bytes is rejected with -E2BIG.
  * - Ioctl ids are append-only. New fields are added at the end of a struct or
  *   in place of padding, and must keep the old behaviour when zero. Every
  *   addition comes with a driver minor version bump.
@@ -68,14 +68,27 @@ enum drm_ncgpu_ioctl_id {
  * struct drm_ncgpu_obj_array - Object array.
  *
  * A user array of @count elements of @stride bytes each, at @array.
+ *
+ * Checked in this order:
+ *
+ * 1. @count is 0: a valid empty array; nothing else is examined.
+ * 2. @stride smaller than the element's minimum size: -EINVAL.
+ * 3. @count above the per-use cap: -EINVAL.
+ * 4. @stride above 4096: -E2BIG, before any element is read (as openat2()
+ *    and clone3() cap their size arguments). So one array makes the kernel
+ *    read at most 4096 times its cap bytes.
+ * 5. The elements, in array order: unreadable memory gives -EFAULT, a
+ *    non-zero byte beyond the kernel's element size gives -E2BIG.
+ *
+ * Copying an array stops early when the calling process has been killed.
  */
 struct drm_ncgpu_obj_array {
 	/**
-	 * @stride: Size of one element in bytes.
+	 * @stride: Size of one element in bytes, at most 4096.
 	 *
 	 * Smaller than the element's minimum size: -EINVAL. Larger than the
 	 * kernel's element size: the extra tail of each element must be zero,
-	 * else -E2BIG.
+	 * else -E2BIG. Above 4096: -E2BIG.
 	 */
 	__u32 stride;
 
@@ -230,6 +243,16 @@ struct drm_ncgpu_bo_create {
 /**
  * struct drm_ncgpu_bo_mmap_offset - Arguments of
  * %DRM_IOCTL_NCGPU_BO_MMAP_OFFSET.
+ *
+ * Checked in this order: a non-zero @pad gives -EINVAL, a bad @handle
+ * -ENOENT, a BO created with %DRM_NCGPU_BO_NO_MMAP -EPERM, a BO imported
+ * from another driver's dma-buf -EINVAL (map the dma-buf fd itself and
+ * bracket CPU access with DMA_BUF_IOCTL_SYNC).
+ *
+ * The refusal holds for mmap() itself: mapping such a BO through any offset
+ * of the DRM file fails with the same error (-EPERM for NO_MMAP, -EINVAL for
+ * an import), whether or not the BO has a fake offset and however the offset
+ * was found.
  */
 struct drm_ncgpu_bo_mmap_offset {
 	/** @handle: GEM handle. */
@@ -346,7 +369,8 @@ struct drm_ncgpu_bo_sync {
 enum drm_ncgpu_cmd_op {
 	/**
 	 * @DRM_NCGPU_CMD_COPY: Copy @size bytes from the source range to the
-	 * destination range. Overlapping ranges in one BO: -EINVAL.
+	 * destination range. Overlapping ranges in one BO: -EINVAL. value
+	 * MBZ.
 	 */
 	DRM_NCGPU_CMD_COPY = 0,
 
@@ -393,17 +417,46 @@ struct drm_ncgpu_cmd {
 	/** @size: Bytes to copy or fill; 0 is a valid no-op. */
 	__u64 size;
 
-	/** @value: Fill pattern (FILL) or duration in microseconds (STALL). */
+	/** @value: Fill pattern (FILL) or duration in microseconds (STALL); MBZ for COPY. */
 	__u64 value;
 };
 
 /**
  * struct drm_ncgpu_submit - Arguments of %DRM_IOCTL_NCGPU_SUBMIT.
  *
- * The job is validated completely before anything runs. SUBMIT returns
- * without waiting for the job. Jobs run on one device queue in strict
- * submission order. Every BO the job touches gets the job's fence in its
- * reservation object: write usage for destinations, read usage for sources.
+ * The job is validated completely before anything runs, in this order:
+ * @flags and @pad (-EINVAL); the @cmds array (see &struct
+ * drm_ncgpu_obj_array; a count above max_cmds is -EINVAL); each command's
+ * op, flags and MBZ fields (-EINVAL); its BO handles (-ENOENT); its ranges,
+ * and COPY's overlap within one BO (-EINVAL); @in_syncobj and @out_syncobj
+ * (-ENOENT), and an @in_syncobj that holds no fence (-EINVAL). A SUBMIT that
+ * fails has run nothing and changed no syncobj or reservation object.
+ *
+ * SUBMIT returns without waiting for the job; once the file has
+ * max_queued_jobs jobs submitted and not finished (a module parameter,
+ * default 256), it first waits interruptibly for one to finish, as for room
+ * in a ring. The memory a job holds is charged to the submitter's memory
+ * cgroup (-ENOMEM at its limit).
+ *
+ * Order: the jobs of one DRM file run in submission order, each after the
+ * previous one has finished, even when that one waits for a fence. Jobs of
+ * different files are picked fairly, each once its fences have signalled: a
+ * file whose job waits holds up no other file. A job runs after the fence of
+ * @in_syncobj and the fences already in its BOs' reservation objects (a
+ * destination after every earlier reader and writer, a source after every
+ * earlier writer). A BO named through two handles is one BO of the job.
+ *
+ * Every BO the job touches gets the job's fence in its reservation object:
+ * write usage for destinations, read usage for sources.
+ *
+ * Timeout: a job running longer than job_timeout_ms (a module parameter,
+ * default 10000) is stopped; its fence signals with -ETIMEDOUT, its commands'
+ * effects may be partial, and the next job runs.
+ *
+ * Closing: a live process's last close() of the file waits, killably, until
+ * the file's jobs have finished. An exiting process's jobs get about a
+ * second; those not started by then are cancelled: their fences signal with
+ * -ESRCH and their commands have no effect.
  */
 struct drm_ncgpu_submit {
 	/**
@@ -432,8 +485,17 @@ struct drm_ncgpu_submit {
 /**
  * struct drm_ncgpu_bo_wait - Arguments of %DRM_IOCTL_NCGPU_BO_WAIT.
  *
- * Returns 0 when idle, -ETIMEDOUT when the timeout passed, -EBUSY when
- * polling a busy BO.
+ * Waits until every device job using the BO has finished.
+ *
+ * Checked in this order: a non-zero @pad or a negative @timeout_ns gives
+ * -EINVAL, a bad @handle -ENOENT. Then the call returns 0 when the BO is
+ * idle, -EBUSY when polling (@timeout_ns 0) a busy BO, and -ETIMEDOUT when
+ * the deadline has passed, or passes, while the BO is busy.
+ *
+ * A wait interrupted by a signal restarts with the same deadline
+ * (-ERESTARTSYS), so signals never extend it: a caller that wants to wait
+ * for a duration adds it to the current CLOCK_MONOTONIC time once, before
+ * the first call.
  */
 struct drm_ncgpu_bo_wait {
 	/** @handle: GEM handle. */
@@ -443,8 +505,10 @@ struct drm_ncgpu_bo_wait {
 	__u32 pad;
 
 	/**
-	 * @timeout_ns: Relative timeout in nanoseconds; 0 polls, negative is
-	 * rejected with -EINVAL.
+	 * @timeout_ns: Absolute CLOCK_MONOTONIC deadline in nanoseconds, as
+	 * the timeout_nsec of DRM_IOCTL_SYNCOBJ_WAIT; 0 polls, negative is
+	 * rejected with -EINVAL. Before driver minor 1 it was a relative
+	 * timeout.
 	 */
 	__s64 timeout_ns;
 };
