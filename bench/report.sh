@@ -136,6 +136,11 @@ figures_table() {
 	row "libncgpu flush + flush_pending / direct BO_SYNC" ratio_of lib_flush_over_direct
 	row "libncgpu flush sent at submit / direct BO_SYNC + submit" \
 		ratio_of lib_submit_over_direct_submit
+	row "empty SUBMIT, 32 bytes (driver minor 1 layout)" time_of submit_empty_32_bytes 0
+	for ops in 0 8 64; do
+		row "SUBMIT with $ops sync ops / empty SUBMIT" \
+			ratio_of "submit_${ops}_sync_ops_over_empty_submit"
+	done
 }
 
 host_table() {

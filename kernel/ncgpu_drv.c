@@ -29,12 +29,13 @@
 #include "ncgpu_drv.h"
 #include "ncgpu_engine.h"
 #include "ncgpu_gem.h"
+#include "ncgpu_sync_ops.h"
 
 #define DRIVER_NAME	"ncgpu"
 #define DRIVER_DESC	"Virtual GPU with non-coherent memory"
 #define DRIVER_DATE	"20261207"
 #define DRIVER_MAJOR	1
-#define DRIVER_MINOR	1
+#define DRIVER_MINOR	2
 
 #define NCGPU_GRANULE_MIN	16
 #define NCGPU_GRANULE_MAX	4096
@@ -144,6 +145,7 @@ static void ncgpu_fill_dev_info(struct ncgpu_device *ndev, struct drm_ncgpu_dev_
 	info->max_sync_ops = NCGPU_MAX_SYNC_OPS;
 	info->max_bo_size = NCGPU_MAX_BO_SIZE;
 	info->max_cmds = NCGPU_MAX_CMDS;
+	info->max_submit_syncs = NCGPU_MAX_SUBMIT_SYNCS;
 }
 
 static int ncgpu_ioctl_dev_query(struct drm_device *drm, void *data, struct drm_file *file)
@@ -193,9 +195,13 @@ DEFINE_DRM_GEM_FOPS(ncgpu_fops);
  *         per file, time out (job_timeout_ms), are cancelled when their
  *         process exits, and at most max_queued_jobs per file are queued;
  *         mmap() refuses what BO_MMAP_OFFSET refuses.
+ * - 1.2 - Syncobj timelines (DRIVER_SYNCOBJ_TIMELINE); SUBMIT's syncs wait
+ *         on and signal binary syncobjs and timeline points; DEV_INFO
+ *         reports max_submit_syncs.
  */
 static const struct drm_driver ncgpu_drm_driver = {
-	.driver_features		= DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ,
+	.driver_features		= DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ |
+					  DRIVER_SYNCOBJ_TIMELINE,
 	.ioctls				= ncgpu_ioctls,
 	.num_ioctls			= ARRAY_SIZE(ncgpu_ioctls),
 	.fops				= &ncgpu_fops,

@@ -18,6 +18,7 @@
 #include "ncgpu_engine.h"
 #include "ncgpu_gem.h"
 #include "ncgpu_job.h"
+#include "ncgpu_sync_ops.h"
 
 /**
  * DOC: Jobs
@@ -28,8 +29,9 @@
  * device views get every page the job writes, its hardware fence and bounce
  * page are allocated, and a fence slot is reserved in each reservation
  * object. Only then is the job armed, and from there on nothing can fail: its
- * fence goes into the reservation objects and the out syncobj, and the job
- * into the file's scheduler entity.
+ * fence goes into the reservation objects, the out syncobj and the syncobjs
+ * of the signal ops (see ncgpu_sync_ops.c), and the job into the file's
+ * scheduler entity.
  *
  * All the memory a job holds is charged to the submitter's memory cgroup.
  * References and mappings are dropped by a work item once the job's fence
@@ -355,7 +357,8 @@ static int ncgpu_job_add_implicit_deps(struct ncgpu_job *job)
  * once.
  */
 static void ncgpu_job_arm_and_push(struct ncgpu_job *job, struct ww_acquire_ctx *ctx,
-				   struct drm_syncobj *out_syncobj)
+				   struct drm_syncobj *out_syncobj,
+				   struct ncgpu_sync_ops *sync_ops)
 {
 	bool cookie = dma_fence_begin_signalling();
 	enum dma_resv_usage usage;
@@ -371,6 +374,7 @@ static void ncgpu_job_arm_and_push(struct ncgpu_job *job, struct ww_acquire_ctx 
 	drm_gem_unlock_reservations(job->objs, job->bo_count, ctx);
 	if (out_syncobj)
 		drm_syncobj_replace_fence(out_syncobj, fence);
+	ncgpu_sync_ops_signal(sync_ops, fence);
 	drm_sched_entity_push_job(&job->base);
 	dma_fence_end_signalling(cookie);
 }
@@ -382,7 +386,8 @@ static void ncgpu_job_arm_and_push(struct ncgpu_job *job, struct ww_acquire_ctx 
  * reserved before arming stay reserved until the fence is added.
  */
 static int ncgpu_job_queue(struct ncgpu_job *job, struct ncgpu_file *nfile,
-			   struct dma_fence *in_fence, struct drm_syncobj *out_syncobj)
+			   struct dma_fence *in_fence, struct drm_syncobj *out_syncobj,
+			   struct ncgpu_sync_ops *sync_ops)
 {
 	struct ww_acquire_ctx ctx;
 	int ret;
@@ -393,6 +398,8 @@ static int ncgpu_job_queue(struct ncgpu_job *job, struct ncgpu_file *nfile,
 		return ret;
 	}
 	ret = in_fence ? drm_sched_job_add_dependency(&job->base, in_fence) : 0;
+	if (!ret)
+		ret = ncgpu_sync_ops_add_deps(sync_ops, &job->base);
 	if (ret)
 		goto err_cleanup;
 
@@ -403,7 +410,7 @@ static int ncgpu_job_queue(struct ncgpu_job *job, struct ncgpu_file *nfile,
 	if (ret)
 		goto err_unlock;
 
-	ncgpu_job_arm_and_push(job, &ctx, out_syncobj);
+	ncgpu_job_arm_and_push(job, &ctx, out_syncobj, sync_ops);
 	return 0;
 
 err_unlock:
@@ -440,8 +447,9 @@ static int ncgpu_get_syncobjs(struct drm_file *file, const struct drm_ncgpu_subm
  * @data: &struct drm_ncgpu_submit.
  * @file: DRM file.
  *
- * Validates the whole job, waits for one of the file's job slots, makes the
- * job ready and queues it, without waiting for it to run.
+ * Validates the whole job, sync ops included, waits for one of the file's
+ * job slots, makes the job ready and queues it, without waiting for it to
+ * run.
  *
  * Return: 0 once queued, or an error of &struct drm_ncgpu_submit.
  */
@@ -450,6 +458,7 @@ int ncgpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 	struct drm_ncgpu_submit *args = data;
 	struct ncgpu_file *nfile = file->driver_priv;
 	struct drm_syncobj *out_syncobj = NULL;
+	struct ncgpu_sync_ops sync_ops = {};
 	struct dma_fence *in_fence = NULL;
 	struct drm_ncgpu_cmd *ucmds;
 	struct ncgpu_job *job;
@@ -474,6 +483,9 @@ int ncgpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 	ret = ncgpu_get_syncobjs(file, args, &in_fence, &out_syncobj);
 	if (ret)
 		goto out_release_job;
+	ret = ncgpu_sync_ops_parse(&sync_ops, file, &args->syncs);
+	if (ret)
+		goto out_put_syncobjs;
 
 	ret = ncgpu_job_take_slot(job, nfile);
 	if (ret)
@@ -482,13 +494,14 @@ int ncgpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 	if (ret)
 		goto out_put_syncobjs;
 
-	/* Takes in_fence, and the job once queued. */
-	ret = ncgpu_job_queue(job, nfile, in_fence, out_syncobj);
+	/* Takes in_fence, the wait ops' fences, and the job once queued. */
+	ret = ncgpu_job_queue(job, nfile, in_fence, out_syncobj, &sync_ops);
 	in_fence = NULL;
 	if (!ret)
 		job = NULL;
 
 out_put_syncobjs:
+	ncgpu_sync_ops_fini(&sync_ops);
 	dma_fence_put(in_fence);
 	if (out_syncobj)
 		drm_syncobj_put(out_syncobj);

@@ -78,6 +78,7 @@ struct ncgpu_device *ncgpu_device_new(int fd, const struct ncgpu_device_info *in
 	dev->calls.send_submit = kernel_send_submit;
 	dev->calls.close_handle = ncgpu_kernel_close_handle;
 	dev->calls.wait_bo = kernel_wait_bo;
+	dev->calls.wait_timeline = ncgpu_kernel_wait_timeline;
 	dev->calls.cpu_sync = ncgpu_cpu_sync;
 	/* A kernel that reports no limit still takes one op per call. */
 	dev->queue.limit = info->max_sync_ops ? info->max_sync_ops : 1;
@@ -116,6 +117,7 @@ static int query_info(int fd, struct ncgpu_device_info *info)
 		.max_sync_ops = raw.max_sync_ops,
 		.max_bo_size = raw.max_bo_size,
 		.max_cmds = raw.max_cmds,
+		.max_submit_syncs = raw.max_submit_syncs,
 		.version_major = version->version_major,
 		.version_minor = version->version_minor,
 		.version_patchlevel = version->version_patchlevel,

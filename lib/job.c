@@ -2,7 +2,8 @@
 /*
  * Copyright (C) 2026 The ncgpu authors
  *
- * Jobs of the virtual GPU, their submission and the syncobjs that order them.
+ * Jobs of the virtual GPU, their submission and the syncobjs that order
+ * them: binary syncobjs, and timelines as Vulkan's timeline semaphores.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,24 +25,70 @@ NCGPU_PUBLIC void ncgpu_job_init(struct ncgpu_job *job)
 NCGPU_PUBLIC void ncgpu_job_fini(struct ncgpu_job *job)
 {
 	free(job->cmds);
+	free(job->syncs);
 	memset(job, 0, sizeof(*job));
+}
+
+/*
+ * Returns @array with room for twice as many elements of @size bytes, and
+ * updates *@capacity; NULL (and @array untouched) when out of memory.
+ */
+static void *array_grow(void *array, uint32_t *capacity, size_t size)
+{
+	uint32_t grown = *capacity ? *capacity * 2 : JOB_INITIAL_CAPACITY;
+
+	array = realloc(array, (size_t)grown * size);
+	if (array)
+		*capacity = grown;
+	return array;
 }
 
 static int job_push(struct ncgpu_job *job, const struct drm_ncgpu_cmd *cmd)
 {
 	struct drm_ncgpu_cmd *cmds;
-	uint32_t capacity;
 
 	if (job->count == job->capacity) {
-		capacity = job->capacity ? job->capacity * 2 : JOB_INITIAL_CAPACITY;
-		cmds = realloc(job->cmds, capacity * sizeof(*cmds));
+		cmds = array_grow(job->cmds, &job->capacity, sizeof(*cmds));
 		if (!cmds)
 			return -ENOMEM;
 		job->cmds = cmds;
-		job->capacity = capacity;
 	}
 	job->cmds[job->count++] = *cmd;
 	return 0;
+}
+
+/* @signal is DRM_NCGPU_SYNC_OP_SIGNAL or DRM_NCGPU_SYNC_OP_WAIT. */
+static int job_push_sync(struct ncgpu_job *job, uint32_t syncobj, uint64_t point,
+			 uint32_t signal)
+{
+	struct drm_ncgpu_sync_op *syncs;
+
+	if (!syncobj)
+		return -EINVAL;
+	if (job->sync_count == job->sync_capacity) {
+		syncs = array_grow(job->syncs, &job->sync_capacity, sizeof(*syncs));
+		if (!syncs)
+			return -ENOMEM;
+		job->syncs = syncs;
+	}
+	job->syncs[job->sync_count++] = (struct drm_ncgpu_sync_op){
+		.flags = signal | (point ? DRM_NCGPU_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ :
+					   DRM_NCGPU_SYNC_OP_HANDLE_TYPE_SYNCOBJ),
+		.handle = syncobj,
+		.timeline_point = point,
+	};
+	return 0;
+}
+
+NCGPU_PUBLIC int ncgpu_job_add_wait(struct ncgpu_job *job, uint32_t syncobj, uint64_t point)
+{
+	return job_push_sync(job, syncobj, point, DRM_NCGPU_SYNC_OP_WAIT);
+}
+
+NCGPU_PUBLIC int ncgpu_job_add_signal(struct ncgpu_job *job, uint32_t syncobj,
+				      uint64_t point)
+{
+	return job_push_sync(job, syncobj, point, (uint32_t)DRM_NCGPU_SYNC_OP_SIGNAL);
 }
 
 static bool range_in_bo(const struct ncgpu_bo *bo, uint64_t offset, uint64_t size)
@@ -92,8 +139,9 @@ NCGPU_PUBLIC int ncgpu_job_stall(struct ncgpu_job *job, uint64_t usec)
 	return job_push(job, &cmd);
 }
 
-NCGPU_PUBLIC int ncgpu_submit(struct ncgpu_device *dev, const struct ncgpu_job *job,
-			      uint32_t in_syncobj, uint32_t out_syncobj)
+/* One SUBMIT of @job (NULL: empty) with @in_syncobj and @out_syncobj (0: none). */
+static int job_send(struct ncgpu_device *dev, const struct ncgpu_job *job, uint32_t in_syncobj,
+		    uint32_t out_syncobj)
 {
 	static const struct ncgpu_job empty_job;
 	struct drm_ncgpu_submit args;
@@ -101,15 +149,30 @@ NCGPU_PUBLIC int ncgpu_submit(struct ncgpu_device *dev, const struct ncgpu_job *
 
 	if (!job)
 		job = &empty_job;
+	/* A driver without sync ops would not read them, and run the job at once. */
+	if (job->sync_count && !dev->info.max_submit_syncs)
+		return -EOPNOTSUPP;
 	args = (struct drm_ncgpu_submit){
 		.cmds = DRM_NCGPU_OBJ_ARRAY(job->count, job->cmds),
 		.in_syncobj = in_syncobj,
 		.out_syncobj = out_syncobj,
+		.syncs = DRM_NCGPU_OBJ_ARRAY(job->sync_count, job->syncs),
 	};
 	ret = ncgpu_flush_pending(dev);
 	if (ret)
 		return ret;
 	return dev->calls.send_submit(dev, &args);
+}
+
+NCGPU_PUBLIC int ncgpu_job_submit(struct ncgpu_device *dev, const struct ncgpu_job *job)
+{
+	return job_send(dev, job, 0, 0);
+}
+
+NCGPU_PUBLIC int ncgpu_submit(struct ncgpu_device *dev, const struct ncgpu_job *job,
+			      uint32_t in_syncobj, uint32_t out_syncobj)
+{
+	return job_send(dev, job, in_syncobj, out_syncobj);
 }
 
 NCGPU_PUBLIC int ncgpu_syncobj_create(struct ncgpu_device *dev, uint32_t *handle)
@@ -138,6 +201,12 @@ int64_t ncgpu_deadline_from_timeout(int64_t timeout_ns)
 	return now_ns + timeout_ns;
 }
 
+/* The syncobj ioctls say ETIME where BO_WAIT says ETIMEDOUT. */
+static int timedout_as_bo_wait(int ret)
+{
+	return ret == -ETIME ? -ETIMEDOUT : ret;
+}
+
 NCGPU_PUBLIC int ncgpu_syncobj_wait(struct ncgpu_device *dev, uint32_t handle,
 				    int64_t timeout_ns)
 {
@@ -147,6 +216,40 @@ NCGPU_PUBLIC int ncgpu_syncobj_wait(struct ncgpu_device *dev, uint32_t handle,
 		return -EINVAL;
 	ret = ncgpu_errno_result(drmSyncobjWait(dev->fd, &handle, 1,
 						 ncgpu_deadline_from_timeout(timeout_ns), 0, NULL));
-	/* The syncobj ioctl says ETIME where BO_WAIT says ETIMEDOUT. */
-	return ret == -ETIME ? -ETIMEDOUT : ret;
+	return timedout_as_bo_wait(ret);
+}
+
+NCGPU_PUBLIC int ncgpu_timeline_create(struct ncgpu_device *dev, uint32_t *handle)
+{
+	return ncgpu_syncobj_create(dev, handle);
+}
+
+int ncgpu_kernel_wait_timeline(struct ncgpu_device *dev, uint32_t handle, uint64_t point,
+			       int64_t deadline_ns)
+{
+	/* vkWaitSemaphores also waits for points not submitted yet. */
+	return ncgpu_errno_result(drmSyncobjTimelineWait(dev->fd, &handle, &point, 1, deadline_ns,
+							 DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+							 NULL));
+}
+
+NCGPU_PUBLIC int ncgpu_timeline_wait(struct ncgpu_device *dev, uint32_t handle, uint64_t point,
+				     int64_t timeout_ns)
+{
+	if (timeout_ns < 0)
+		return -EINVAL;
+	return timedout_as_bo_wait(dev->calls.wait_timeline(dev, handle, point,
+							    ncgpu_deadline_from_timeout(timeout_ns)));
+}
+
+NCGPU_PUBLIC int ncgpu_timeline_query(struct ncgpu_device *dev, uint32_t handle,
+				      uint64_t *point)
+{
+	return ncgpu_errno_result(drmSyncobjQuery(dev->fd, &handle, point, 1));
+}
+
+NCGPU_PUBLIC int ncgpu_timeline_signal(struct ncgpu_device *dev, uint32_t handle,
+				       uint64_t point)
+{
+	return ncgpu_errno_result(drmSyncobjTimelineSignal(dev->fd, &handle, &point, 1));
 }

@@ -38,6 +38,9 @@ struct ncgpu_sync_queue {
  * @close_handle: GEM_CLOSE of a BO handle.
  * @wait_bo: one DRM_IOCTL_NCGPU_BO_WAIT on a BO handle, with an absolute
  *           CLOCK_MONOTONIC deadline (0 polls).
+ * @wait_timeline: one DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT for a point of a
+ *                 syncobj, which also waits for the point to be submitted,
+ *                 with an absolute CLOCK_MONOTONIC deadline.
  * @cpu_sync: CPU cache maintenance of a mapped range (CPU backend), with a
  *            DRM_NCGPU_BO_SYNC_* type.
  *
@@ -49,6 +52,8 @@ struct ncgpu_kernel_calls {
 	int (*send_submit)(struct ncgpu_device *dev, const struct drm_ncgpu_submit *args);
 	int (*close_handle)(struct ncgpu_device *dev, uint32_t handle);
 	int (*wait_bo)(struct ncgpu_device *dev, uint32_t handle, int64_t deadline_ns);
+	int (*wait_timeline)(struct ncgpu_device *dev, uint32_t handle, uint64_t point,
+			     int64_t deadline_ns);
 	int (*cpu_sync)(void *ptr, size_t size, uint32_t type);
 };
 
@@ -131,6 +136,8 @@ int ncgpu_flush_pending_locked(struct ncgpu_device *dev);
 
 /* job.c */
 int64_t ncgpu_deadline_from_timeout(int64_t timeout_ns);
+int ncgpu_kernel_wait_timeline(struct ncgpu_device *dev, uint32_t handle, uint64_t point,
+			       int64_t deadline_ns);
 
 /* cpu_cache.c */
 bool ncgpu_cpu_has_cache_ops(void);

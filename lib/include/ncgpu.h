@@ -53,6 +53,8 @@ struct ncgpu_bo;
  * @max_sync_ops: most sync operations the kernel takes in one call.
  * @max_bo_size: largest BO size ncgpu_bo_create() accepts, in bytes.
  * @max_cmds: most commands one job may hold.
+ * @max_submit_syncs: most waits and signals one job may hold; 0 when the
+ *                    driver has none (before driver minor 2).
  * @version_major: DRM driver major version.
  * @version_minor: DRM driver minor version.
  * @version_patchlevel: DRM driver patch level.
@@ -64,6 +66,7 @@ struct ncgpu_device_info {
 	uint32_t max_sync_ops;
 	uint64_t max_bo_size;
 	uint32_t max_cmds;
+	uint32_t max_submit_syncs;
 	int version_major;
 	int version_minor;
 	int version_patchlevel;
@@ -93,15 +96,20 @@ struct ncgpu_range {
 };
 
 /**
- * struct ncgpu_job - A list of device commands being built.
+ * struct ncgpu_job - A job being built: device commands, and the syncobjs
+ * it waits on and signals.
  *
- * Fill it with ncgpu_job_init() and the ncgpu_job_*() command functions; the
- * members are private to the library.
+ * Fill it with ncgpu_job_init(), the ncgpu_job_*() command functions and
+ * ncgpu_job_add_wait() / ncgpu_job_add_signal(); the members are private to
+ * the library.
  */
 struct ncgpu_job {
 	struct drm_ncgpu_cmd *cmds;
 	uint32_t count;
 	uint32_t capacity;
+	struct drm_ncgpu_sync_op *syncs;
+	uint32_t sync_count;
+	uint32_t sync_capacity;
 };
 
 /* Device */
@@ -438,19 +446,66 @@ NCGPU_PUBLIC int ncgpu_job_fill(struct ncgpu_job *job, struct ncgpu_bo *dst, uin
 NCGPU_PUBLIC int ncgpu_job_stall(struct ncgpu_job *job, uint64_t usec);
 
 /**
- * ncgpu_submit() - Queue a job on the device.
- * @dev: the device.
- * @job: the job, or NULL for an empty job.
- * @in_syncobj: syncobj whose fence the job waits for, or 0.
- * @out_syncobj: syncobj that receives the job's fence, or 0.
+ * ncgpu_job_add_wait() - Make a job wait for a binary syncobj or a timeline point.
+ * @job: the job.
+ * @syncobj: the syncobj handle.
+ * @point: the point of a timeline syncobj, at least 1; 0 for a binary one.
  *
- * Pending flushes are sent first, so the job sees every range flushed
- * before. Returns without waiting for the job. The job stays owned by the
- * caller and may be submitted again.
+ * The job runs once the fence has signalled, as after a Vulkan wait
+ * semaphore. The fence is looked up when the job is submitted, and must be
+ * there by then: a point that no submit (or ncgpu_timeline_signal()) has
+ * given a fence yet makes the submit fail with -EINVAL.
+ *
+ * Return: 0; -EINVAL for handle 0; -ENOMEM.
+ */
+NCGPU_PUBLIC int ncgpu_job_add_wait(struct ncgpu_job *job, uint32_t syncobj, uint64_t point);
+
+/**
+ * ncgpu_job_add_signal() - Make a job signal a binary syncobj or a timeline point.
+ * @job: the job.
+ * @syncobj: the syncobj handle.
+ * @point: the point of a timeline syncobj, at least 1; 0 for a binary one.
+ *
+ * When the job is submitted, a binary syncobj's fence is replaced by the
+ * job's; a timeline gets the job's fence at @point, which signals once the
+ * job and every earlier point are done, as a Vulkan signal semaphore. A
+ * syncobj that the job also waits for is waited for as it was before the
+ * submit.
+ *
+ * Return: 0; -EINVAL for handle 0; -ENOMEM.
+ */
+NCGPU_PUBLIC int ncgpu_job_add_signal(struct ncgpu_job *job, uint32_t syncobj,
+				      uint64_t point);
+
+/**
+ * ncgpu_job_submit() - Queue a job, with its waits and signals, on the device.
+ * @dev: the device.
+ * @job: the job, or NULL for an empty job without waits or signals.
+ *
+ * One SUBMIT: pending flushes are sent first, so the job sees every range
+ * flushed before. It returns without waiting for the job. If it fails, no
+ * syncobj has changed and nothing runs. The job stays owned by the caller
+ * and may be submitted again (a timeline point then gets a second fence).
  *
  * Return: 0; -ENOENT for a bad BO or syncobj handle; -EINVAL for a bad
- * command, a job above max_cmds or an @in_syncobj without a fence; the
- * error of sending the pending flushes.
+ * command, a job above max_cmds or max_submit_syncs, or a wait for a fence
+ * that is not there yet; -EOPNOTSUPP for waits or signals on a driver
+ * without them; the error of sending the pending flushes.
+ */
+NCGPU_PUBLIC int ncgpu_job_submit(struct ncgpu_device *dev, const struct ncgpu_job *job);
+
+/**
+ * ncgpu_submit() - Queue a job on the device, with one more wait and signal.
+ * @dev: the device.
+ * @job: the job, or NULL for an empty job.
+ * @in_syncobj: binary syncobj whose fence the job waits for, or 0.
+ * @out_syncobj: binary syncobj that receives the job's fence, or 0.
+ *
+ * ncgpu_job_submit() of @job, which also waits for @in_syncobj and signals
+ * @out_syncobj.
+ *
+ * Return: as ncgpu_job_submit(); -EINVAL also for an @in_syncobj without a
+ * fence.
  */
 NCGPU_PUBLIC int ncgpu_submit(struct ncgpu_device *dev, const struct ncgpu_job *job,
 			      uint32_t in_syncobj, uint32_t out_syncobj);
@@ -474,6 +529,63 @@ NCGPU_PUBLIC int ncgpu_syncobj_create(struct ncgpu_device *dev, uint32_t *handle
  * Return: 0, or -EINVAL for a bad handle.
  */
 NCGPU_PUBLIC int ncgpu_syncobj_destroy(struct ncgpu_device *dev, uint32_t handle);
+
+/**
+ * ncgpu_timeline_create() - Create a timeline syncobj, as a Vulkan timeline semaphore.
+ * @dev: the device.
+ * @handle: receives the syncobj handle; its last signalled point is 0.
+ *
+ * A DRM syncobj is a timeline once points are added to it; destroy it with
+ * ncgpu_syncobj_destroy().
+ *
+ * Return: 0, or -ENOMEM.
+ */
+NCGPU_PUBLIC int ncgpu_timeline_create(struct ncgpu_device *dev, uint32_t *handle);
+
+/**
+ * ncgpu_timeline_wait() - Wait for a point of a timeline to signal.
+ * @dev: the device.
+ * @handle: the timeline syncobj.
+ * @point: the point.
+ * @timeout_ns: relative timeout; 0 polls; NCGPU_TIMEOUT_INFINITE waits for
+ *              ever.
+ *
+ * As vkWaitSemaphores, it also waits for a point that no job has been
+ * submitted for yet. The wait ends @timeout_ns after the call, however
+ * often signals interrupt it.
+ *
+ * Return: 0 when the point has signalled; -ETIMEDOUT when the timeout
+ * passed; -EINVAL for a negative timeout; -ENOENT for a bad handle;
+ * -EOPNOTSUPP on a driver without timelines.
+ */
+NCGPU_PUBLIC int ncgpu_timeline_wait(struct ncgpu_device *dev, uint32_t handle, uint64_t point,
+				     int64_t timeout_ns);
+
+/**
+ * ncgpu_timeline_query() - Get the last signalled point of a timeline.
+ * @dev: the device.
+ * @handle: the timeline syncobj.
+ * @point: receives the point, as vkGetSemaphoreCounterValue.
+ *
+ * Return: 0; -ENOENT for a bad handle; -EOPNOTSUPP on a driver without
+ * timelines.
+ */
+NCGPU_PUBLIC int ncgpu_timeline_query(struct ncgpu_device *dev, uint32_t handle,
+				      uint64_t *point);
+
+/**
+ * ncgpu_timeline_signal() - Signal a point of a timeline from the CPU.
+ * @dev: the device.
+ * @handle: the timeline syncobj.
+ * @point: the point, which should be above every point the timeline has.
+ *
+ * As vkSignalSemaphore: jobs and waits for @point (or an earlier one) go on.
+ *
+ * Return: 0; -ENOENT for a bad handle; -ENOMEM; -EOPNOTSUPP on a driver
+ * without timelines.
+ */
+NCGPU_PUBLIC int ncgpu_timeline_signal(struct ncgpu_device *dev, uint32_t handle,
+				       uint64_t point);
 
 /**
  * ncgpu_syncobj_wait() - Wait for the fence of a syncobj to signal.

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Allocation failures in every ncgpu path a process can reach: creating,
- * mapping, syncing, submitting, exporting and importing (with vgem on the
- * other side) must fail cleanly with -ENOMEM (-ENOSPC where shmem says so),
- * or succeed, and leave nothing behind: no leaked reference (the run's
- * rmmod), no leaked memory (the debug lane's kmemleak scan), no kernel
- * warning (the run's kernel log check).
+ * mapping, syncing, submitting (with sync ops too), exporting and importing
+ * (with vgem on the other side) must fail cleanly with -ENOMEM (-ENOSPC
+ * where shmem says so), or succeed, and leave nothing behind: no leaked
+ * reference (the run's rmmod), no leaked memory (the debug lane's kmemleak
+ * scan), no kernel warning (the run's kernel log check).
  *
  * Needs a kernel with failslab and fail_page_alloc (the debug lane's);
  * elsewhere every test skips. Two ways of failing:
@@ -27,6 +27,7 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
+#include "ncgpu_sync_test.h"
 #include "ncgpu_test.h"
 
 #define DEBUGFS "/sys/kernel/debug"
@@ -49,6 +50,7 @@ struct fault_ctx {
 	uint32_t bo;
 	uint32_t peer_bo;
 	uint32_t syncobj;
+	uint32_t timeline;
 	uint32_t imported;
 	int imported_fd;
 	uint32_t vgem_bo;
@@ -156,6 +158,10 @@ static void ctx_release(struct fault_ctx *ctx)
 		ncgpu_syncobj_destroy(ctx->fd, ctx->syncobj);
 		ctx->syncobj = 0;
 	}
+	if (ctx->timeline) {
+		ncgpu_syncobj_destroy(ctx->fd, ctx->timeline);
+		ctx->timeline = 0;
+	}
 	if (ctx->imported)
 		close_handle(ctx->imported_fd, &ctx->imported);
 	close_handle(ctx->card, &ctx->vgem_imported);
@@ -242,6 +248,16 @@ static int prepare_two_bos(struct fault_ctx *ctx)
 	if (!ret)
 		ret = ncgpu_syncobj_create(ctx->fd, &ctx->syncobj);
 	return ret;
+}
+
+/* Two BOs, a binary syncobj and a timeline at point 1. */
+static int prepare_sync_ops(struct fault_ctx *ctx)
+{
+	int ret = prepare_two_bos(ctx);
+
+	if (!ret)
+		ret = ncgpu_syncobj_create(ctx->fd, &ctx->timeline);
+	return ret ? ret : ncgpu_timeline_signal(ctx->fd, ctx->timeline, 1);
 }
 
 static int prepare_export(struct fault_ctx *ctx)
@@ -333,6 +349,33 @@ static int run_dmabuf_sync(struct fault_ctx *ctx)
 }
 
 /* shmem reports a failed inode allocation as -ENOSPC (__shmem_file_setup()). */
+/*
+ * A SUBMIT that waits for point 1 and signals points 2 and 3 and a binary
+ * syncobj. When it fails, it must have changed no syncobj: -ENOTRECOVERABLE
+ * says it did. Its allocations have all been made (or failed) by then, so
+ * the query meets no armed failure.
+ */
+static int run_submit_sync_ops(struct fault_ctx *ctx)
+{
+	const struct drm_ncgpu_cmd cmds[] = {
+		ncgpu_cmd_fill(ctx->bo, 0, BO_SIZE, 0x0123456789abcdefull),
+		ncgpu_cmd_copy(ctx->peer_bo, 0, ctx->bo, 0, BO_SIZE),
+	};
+	const struct drm_ncgpu_sync_op ops[] = {
+		ncgpu_wait_op(ctx->timeline, 1), ncgpu_signal_op(ctx->timeline, 2),
+		ncgpu_signal_op(ctx->timeline, 3), ncgpu_signal_op(ctx->syncobj, 0),
+	};
+	int ret = ncgpu_submit_syncs(ctx->fd, cmds, 2, ops, 4);
+	uint64_t point = 0;
+
+	if (!ret)
+		return ncgpu_timeline_wait(ctx->fd, ctx->timeline, 3, WAIT_NS);
+	if (ncgpu_timeline_query(ctx->fd, ctx->timeline, &point) || point != 1 ||
+	    ncgpu_syncobj_wait_for(ctx->fd, ctx->syncobj, 0) != -EINVAL)
+		return -ENOTRECOVERABLE;
+	return ret;
+}
+
 static bool allowed_error(int ret)
 {
 	return ret == 0 || ret == -ENOMEM || ret == -ENOSPC;
@@ -374,6 +417,7 @@ FAULT_OP(mmap_wb, .prepare = prepare_wb_bo, .run = map_bo);
 FAULT_OP(mmap_wc, .prepare = prepare_wc_bo, .run = map_bo);
 FAULT_OP(bo_sync, .prepare = prepare_dirty_wb_bo, .run = run_sync);
 FAULT_OP(submit, .prepare = prepare_two_bos, .run = run_submit);
+FAULT_OP(submit_sync_ops, .prepare = prepare_sync_ops, .run = run_submit_sync_ops);
 FAULT_OP(prime_export, .prepare = prepare_wc_bo, .run = run_export);
 FAULT_OP(prime_import_own, .prepare = prepare_export, .run = run_import_own);
 FAULT_OP(prime_import_vgem, .needs_vgem = true, .prepare = prepare_vgem_export,

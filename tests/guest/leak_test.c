@@ -333,7 +333,6 @@ TEST_F(leak, query_answers_carry_no_stale_bytes)
 	memset(answer, 0xa5, sizeof(answer));
 	memcpy(expected, &self->dev.info, sizeof(self->dev.info));
 	ASSERT_EQ(0, ncgpu_ioctl(self->fd, DRM_IOCTL_NCGPU_DEV_QUERY, &q));
-	EXPECT_EQ(0u, self->dev.info.pad);
 	EXPECT_TRUE(holds_only(_metadata, "DEV_QUERY answer", answer, expected, sizeof(answer)));
 
 	ASSERT_EQ(0, ncgpu_bo_create(self->fd, BO_SIZE, 0, &handle));

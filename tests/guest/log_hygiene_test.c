@@ -14,6 +14,7 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
+#include "ncgpu_sync_test.h"
 #include "ncgpu_test.h"
 
 #define ROUNDS 100
@@ -36,6 +37,8 @@ struct flood {
 	uint32_t imported;
 	/* A syncobj that never got a fence. */
 	uint32_t empty_syncobj;
+	/* The syncobj a SUBMIT with a bad sync op would have signalled. */
+	uint32_t signal_target;
 	/* The dma-buf of the NO_MMAP BO. */
 	int no_mmap_dmabuf;
 	uint64_t wc_offset;
@@ -230,6 +233,44 @@ static int bad_submit(struct flood *f, int variant)
 	return ncgpu_ioctl(f->fd, DRM_IOCTL_NCGPU_SUBMIT, &s);
 }
 
+/* Variants 0-3 break the syncs array, 4-10 its second op. */
+static int bad_submit_syncs(struct flood *f, int variant)
+{
+	struct drm_ncgpu_sync_op ops[2] = {
+		ncgpu_signal_op(f->signal_target, 0), ncgpu_signal_op(f->signal_target, 0),
+	};
+	uint8_t wide[WIDE_ELEMENT];
+	struct drm_ncgpu_submit s = { .syncs = DRM_NCGPU_OBJ_ARRAY(2, ops) };
+
+	switch (variant) {
+	case 4:
+		ops[1].flags |= 1u << 8;
+		break;
+	case 5:
+		ops[1].flags |= 2;
+		break;
+	case 6:
+		ops[1].timeline_point = 1;
+		break;
+	case 7:
+		ops[1] = ncgpu_signal_op(f->signal_target, 1);
+		ops[1].timeline_point = 0;
+		break;
+	case 8:
+		ops[1].handle = BAD_HANDLE;
+		break;
+	case 9:
+		ops[1] = ncgpu_wait_op(f->empty_syncobj, 0);
+		break;
+	case 10:
+		ops[1] = ncgpu_wait_op(f->empty_syncobj, 1);
+		break;
+	default:
+		break_array(&s.syncs, sizeof(ops[0]), f->info.max_submit_syncs, wide, variant);
+	}
+	return ncgpu_ioctl(f->fd, DRM_IOCTL_NCGPU_SUBMIT, &s);
+}
+
 /* Keeps f->busy busy for a while, so that waits on it poll busy or time out. */
 static int make_busy(struct flood *f)
 {
@@ -340,19 +381,19 @@ static int bad_mmap(struct flood *f, int variant)
 	return -errno;
 }
 
-/* An array whose stride is above 4096: BO_SYNC's (0) or SUBMIT's (1). */
+/* An array whose stride is above 4096: BO_SYNC's (0), SUBMIT's cmds (1) or syncs (2). */
 static int bad_stride(struct flood *f, int variant)
 {
-	struct drm_ncgpu_bo_sync sync = {
-		.ops = { .stride = 2 * NCGPU_TEST_MAX_STRIDE, .count = 1, .array = (uintptr_t)f },
+	const struct drm_ncgpu_obj_array wide = {
+		.stride = 2 * NCGPU_TEST_MAX_STRIDE, .count = 1, .array = (uintptr_t)f,
 	};
-	struct drm_ncgpu_submit submit = {
-		.cmds = { .stride = 2 * NCGPU_TEST_MAX_STRIDE, .count = 1, .array = (uintptr_t)f },
-	};
+	struct drm_ncgpu_bo_sync sync = { .ops = wide };
+	struct drm_ncgpu_submit submit = { 0 };
 
-	if (variant)
-		return ncgpu_ioctl(f->fd, DRM_IOCTL_NCGPU_SUBMIT, &submit);
-	return ncgpu_ioctl(f->fd, DRM_IOCTL_NCGPU_BO_SYNC, &sync);
+	if (!variant)
+		return ncgpu_ioctl(f->fd, DRM_IOCTL_NCGPU_BO_SYNC, &sync);
+	*(variant == 1 ? &submit.cmds : &submit.syncs) = wide;
+	return ncgpu_ioctl(f->fd, DRM_IOCTL_NCGPU_SUBMIT, &submit);
 }
 
 static const struct bad_call bad_calls[] = {
@@ -394,6 +435,17 @@ static const struct bad_call bad_calls[] = {
 	{ "SUBMIT bad in_syncobj", bad_submit, 14, ENOENT },
 	{ "SUBMIT bad out_syncobj", bad_submit, 15, ENOENT },
 	{ "SUBMIT in_syncobj without fence", bad_submit, 16, EINVAL },
+	{ "SUBMIT syncs stride below minimum", bad_submit_syncs, 0, EINVAL },
+	{ "SUBMIT syncs count above cap", bad_submit_syncs, 1, EINVAL },
+	{ "SUBMIT syncs non-zero element tail", bad_submit_syncs, 2, E2BIG },
+	{ "SUBMIT syncs unreadable array", bad_submit_syncs, 3, EFAULT },
+	{ "SUBMIT sync op unknown flag", bad_submit_syncs, 4, EINVAL },
+	{ "SUBMIT sync op unknown handle type", bad_submit_syncs, 5, EINVAL },
+	{ "SUBMIT binary sync op with a point", bad_submit_syncs, 6, EINVAL },
+	{ "SUBMIT timeline sync op at point 0", bad_submit_syncs, 7, EINVAL },
+	{ "SUBMIT sync op bad handle", bad_submit_syncs, 8, ENOENT },
+	{ "SUBMIT wait op without fence", bad_submit_syncs, 9, EINVAL },
+	{ "SUBMIT wait op on a point not submitted", bad_submit_syncs, 10, EINVAL },
 	{ "BO_WAIT non-zero pad", bad_bo_wait, 0, EINVAL },
 	{ "BO_WAIT negative timeout", bad_bo_wait, 1, EINVAL },
 	{ "BO_WAIT bad handle", bad_bo_wait, 2, ENOENT },
@@ -416,6 +468,7 @@ static const struct bad_call bad_calls[] = {
 	{ "mmap of an imported BO's guessed offset", bad_mmap, 5, EINVAL },
 	{ "BO_SYNC stride above 4096", bad_stride, 0, E2BIG },
 	{ "SUBMIT stride above 4096", bad_stride, 1, E2BIG },
+	{ "SUBMIT syncs stride above 4096", bad_stride, 2, E2BIG },
 };
 
 /* Whether @call applies here: some need vgem, one a non-coherent device. */
@@ -489,6 +542,7 @@ FIXTURE_SETUP(log)
 	ASSERT_EQ(0, ncgpu_bo_create(f->fd, BO_SIZE, 0, &f->busy));
 	ASSERT_EQ(0, ncgpu_bo_mmap_offset(f->fd, f->wc, &f->wc_offset));
 	ASSERT_EQ(0, ncgpu_syncobj_create(f->fd, &f->empty_syncobj));
+	ASSERT_EQ(0, ncgpu_syncobj_create(f->fd, &f->signal_target));
 	ASSERT_EQ(0, ncgpu_prime_export(f->fd, f->no_mmap, &dmabuf));
 	f->no_mmap_dmabuf = dmabuf;
 	ASSERT_EQ(0, ncgpu_guess_offsets(f->fd, BO_SIZE, make_no_mmap_bo, NULL,

@@ -245,6 +245,7 @@ TEST_F(device, info_reports_the_device)
 	EXPECT_EQ(self->dev.info.sync_granule, labelled_number(run->out, "sync granule:"));
 	EXPECT_EQ(self->dev.info.max_sync_ops, labelled_number(run->out, "max_sync_ops:"));
 	EXPECT_EQ(self->dev.info.max_cmds, labelled_number(run->out, "max_cmds:"));
+	EXPECT_EQ(self->dev.info.max_submit_syncs, labelled_number(run->out, "max_submit_syncs:"));
 	ASSERT_LT(0, job_timeout_ms);
 	ASSERT_LT(0, max_queued_jobs);
 	EXPECT_EQ(job_timeout_ms, labelled_number(run->out, "job_timeout:"));
@@ -261,8 +262,9 @@ TEST_F_TIMEOUT(device, demo_shows_every_step, 180)
 
 	ASSERT_NE(NULL, run);
 	EXPECT_TOOL_STATUS(run, "demo", false, 0);
-	EXPECT_NE(NULL, strstr(run->out, "All 5 steps behaved as expected."));
+	EXPECT_NE(NULL, strstr(run->out, "All 6 steps behaved as expected."));
 	EXPECT_EQ(NULL, strstr(run->out, "UNEXPECTED"));
+	EXPECT_NE(NULL, strstr(run->out, "after the wait for point 3 it is at point 3"));
 	if (coherent) {
 		EXPECT_NE(NULL, strstr(run->out, "coherency=io: the device snoops the CPU cache"));
 		EXPECT_NE(NULL, strstr(run->out, "export of the cached buffer: dma-buf fd"));

@@ -43,6 +43,7 @@ static int fake_send_sync(struct ncgpu_device *dev, const struct drm_ncgpu_bo_sy
 static int fake_send_submit(struct ncgpu_device *dev, const struct drm_ncgpu_submit *args)
 {
 	const struct drm_ncgpu_cmd *cmds = (const void *)(uintptr_t)args->cmds.array;
+	const struct drm_ncgpu_sync_op *syncs = (const void *)(uintptr_t)args->syncs.array;
 	uint32_t i;
 
 	(void)dev;
@@ -50,6 +51,8 @@ static int fake_send_submit(struct ncgpu_device *dev, const struct drm_ncgpu_sub
 	fake.last_submit = *args;
 	for (i = 0; i < args->cmds.count && i < FAKE_MAX_OPS; i++)
 		fake.last_cmds[i] = cmds[i];
+	for (i = 0; i < args->syncs.count && i < FAKE_MAX_OPS; i++)
+		fake.last_syncs[i] = syncs[i];
 	return 0;
 }
 
@@ -68,6 +71,17 @@ static int fake_wait_bo(struct ncgpu_device *dev, uint32_t handle, int64_t deadl
 	fake.wait_handle = handle;
 	fake.wait_deadline_ns = deadline_ns;
 	return 0;
+}
+
+static int fake_wait_timeline(struct ncgpu_device *dev, uint32_t handle, uint64_t point,
+			      int64_t deadline_ns)
+{
+	(void)dev;
+	record(FAKE_EVENT_WAIT_TIMELINE, 0);
+	fake.wait_handle = handle;
+	fake.wait_point = point;
+	fake.wait_deadline_ns = deadline_ns;
+	return fake.wait_timeline_result;
 }
 
 static int fake_cpu_sync(void *ptr, size_t size, uint32_t type)
@@ -89,6 +103,7 @@ struct ncgpu_device *fake_device_new(uint32_t coherency, bool emulated, uint32_t
 		.max_sync_ops = max_sync_ops,
 		.max_bo_size = 1ull << 30,
 		.max_cmds = 1024,
+		.max_submit_syncs = 64,
 	};
 	struct ncgpu_device *dev = ncgpu_device_new(-1, &info);
 
@@ -97,6 +112,7 @@ struct ncgpu_device *fake_device_new(uint32_t coherency, bool emulated, uint32_t
 		dev->calls.send_submit = fake_send_submit;
 		dev->calls.close_handle = fake_close_handle;
 		dev->calls.wait_bo = fake_wait_bo;
+		dev->calls.wait_timeline = fake_wait_timeline;
 		dev->calls.cpu_sync = fake_cpu_sync;
 	}
 	return dev;

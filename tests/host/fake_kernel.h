@@ -18,6 +18,7 @@ enum fake_event_kind {
 	FAKE_EVENT_SUBMIT,
 	FAKE_EVENT_CPU_SYNC,
 	FAKE_EVENT_WAIT_BO,
+	FAKE_EVENT_WAIT_TIMELINE,
 };
 
 /* One call that left the library; @count is the number of sync ops. */
@@ -34,13 +35,18 @@ struct fake_kernel {
 	unsigned int op_count;
 	struct drm_ncgpu_submit last_submit;
 	struct drm_ncgpu_cmd last_cmds[FAKE_MAX_OPS];
+	struct drm_ncgpu_sync_op last_syncs[FAKE_MAX_OPS];
 	void *cpu_ptr;
 	size_t cpu_size;
 	uint32_t cpu_type;
 	unsigned int closed_handles;
-	/* The handle and deadline of the last BO_WAIT. */
+	/* The handle and deadline of the last BO_WAIT or TIMELINE_WAIT. */
 	uint32_t wait_handle;
 	int64_t wait_deadline_ns;
+	/* The point of the last TIMELINE_WAIT; its handle and deadline are above. */
+	uint64_t wait_point;
+	/* What the next TIMELINE_WAIT returns. */
+	int wait_timeline_result;
 	/* What the next BO_SYNC returns. */
 	int sync_result;
 };
@@ -53,6 +59,7 @@ void fake_reset(void);
 /* The number of recorded events of @kind. */
 unsigned int fake_count(enum fake_event_kind kind);
 
+/* A device whose driver takes 1024 commands and 64 sync ops per job. */
 struct ncgpu_device *fake_device_new(uint32_t coherency, bool emulated, uint32_t granule,
 				     uint32_t max_sync_ops);
 

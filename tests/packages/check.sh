@@ -27,6 +27,8 @@ PACKAGES=$(sed -n 's/^Package: //p' "$debian/control" | tr '\n' ' ' | sed 's/ $/
 # The latest entry's; read with sed, as dpkg-dev may not be installed yet.
 VERSION=$(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' "$debian/changelog")
 UPSTREAM_VERSION=${VERSION%-*}
+# The library package is named for the soname, as Debian's policy wants.
+SOVERSION=$(sed -n 's/^SOVERSION := //p' "$NCGPU_ROOT/lib/Makefile")
 src=$results/ncgpu-$UPSTREAM_VERSION
 # Steps may run in the background: failures are counted in a file.
 failed=$results/failed
@@ -172,15 +174,15 @@ agreement() {
 	lib_version=$(make_variable VERSION)
 	[ "$dkms_version" = "$UPSTREAM_VERSION" ] && [ "$lib_version" = "$UPSTREAM_VERSION" ]
 	check $? "debian/changelog ($UPSTREAM_VERSION), dkms.conf ($dkms_version) and lib/Makefile ($lib_version) name one version"
-	soname=libncgpu.so.$(make_variable SOVERSION)
+	soname=libncgpu.so.$SOVERSION
 	built=$(objdump -p "$src"/debian/build/install/lib/libncgpu.so.*.*.* 2>/dev/null |
 		awk '$1 == "SONAME" { print $2 }')
-	header=$(head -n 1 "$debian/libncgpu1.symbols" | cut -d ' ' -f 1,2)
+	header=$(head -n 1 "$debian/libncgpu$SOVERSION.symbols" | cut -d ' ' -f 1,2)
 	[ "$built" = "$soname" ] && [ "$header" = "$soname libncgpu${soname#libncgpu.so.}" ]
 	check $? "the library's soname ($built) is lib/Makefile's ($soname) and the symbols file's ($header)"
-	listed=$(sed -n 's/^ \([^@]*\)@Base .*/\1/p' "$debian/libncgpu1.symbols")
+	listed=$(sed -n 's/^ \([^@]*\)@Base .*/\1/p' "$debian/libncgpu$SOVERSION.symbols")
 	same_list "$listed" "$(cat "$NCGPU_ROOT/lib/ncgpu.symbols")"
-	check $? "debian/libncgpu1.symbols lists the symbols of lib/ncgpu.symbols" ||
+	check $? "debian/libncgpu$SOVERSION.symbols lists the symbols of lib/ncgpu.symbols" ||
 		cat "$results/list.diff"
 }
 
@@ -243,10 +245,10 @@ pkgconfig_programs() {
 		check $? "$1 builds with only pkg-config --cflags --libs ncgpu" "$out/$2.log" ||
 			continue
 		ldd "$out/$2" >"$out/$2.ldd" 2>&1
-		lib=$(awk '$1 == "libncgpu.so.1" { print $3 }' "$out/$2.ldd")
+		lib=$(awk -v so="libncgpu.so.$SOVERSION" '$1 == so { print $3 }' "$out/$2.ldd")
 		[ -n "$lib" ] && dpkg -S "$(readlink -f "$lib")" >>"$out/$2.ldd" 2>&1 &&
-			grep -q '^libncgpu1:' "$out/$2.ldd"
-		check $? "$2 loads libncgpu.so.1 of the libncgpu1 package" "$out/$2.ldd"
+			grep -q "^libncgpu$SOVERSION:" "$out/$2.ldd"
+		check $? "$2 loads libncgpu.so.$SOVERSION of the libncgpu$SOVERSION package" "$out/$2.ldd"
 	done
 	# A failure is counted; the guest reports what that program misses.
 	return 0

@@ -33,7 +33,7 @@ ABI_ASSERT(DRM_IOCTL_NCGPU_BO_CREATE == 0xC0106441);
 ABI_ASSERT(DRM_IOCTL_NCGPU_BO_MMAP_OFFSET == 0xC0106442);
 ABI_ASSERT(DRM_IOCTL_NCGPU_BO_QUERY_INFO == 0xC0106443);
 ABI_ASSERT(DRM_IOCTL_NCGPU_BO_SYNC == 0xC0106444);
-ABI_ASSERT(DRM_IOCTL_NCGPU_SUBMIT == 0xC0206445);
+ABI_ASSERT(DRM_IOCTL_NCGPU_SUBMIT == 0xC0306445);
 ABI_ASSERT(DRM_IOCTL_NCGPU_BO_WAIT == 0xC0106446);
 
 ABI_ASSERT(DRM_NCGPU_DEV_QUERY == 0);
@@ -65,7 +65,7 @@ ABI_FIELD(drm_ncgpu_dev_info, sync_granule, 8, 4);
 ABI_FIELD(drm_ncgpu_dev_info, max_sync_ops, 12, 4);
 ABI_FIELD(drm_ncgpu_dev_info, max_bo_size, 16, 8);
 ABI_FIELD(drm_ncgpu_dev_info, max_cmds, 24, 4);
-ABI_FIELD(drm_ncgpu_dev_info, pad, 28, 4);
+ABI_FIELD(drm_ncgpu_dev_info, max_submit_syncs, 28, 4);
 
 ABI_ASSERT(DRM_NCGPU_BO_NO_MMAP == 0x1);
 ABI_ASSERT(DRM_NCGPU_BO_WB_MMAP == 0x2);
@@ -111,12 +111,24 @@ ABI_FIELD(drm_ncgpu_cmd, src_offset, 24, 8);
 ABI_FIELD(drm_ncgpu_cmd, size, 32, 8);
 ABI_FIELD(drm_ncgpu_cmd, value, 40, 8);
 
-ABI_SIZE(drm_ncgpu_submit, 32);
+ABI_ASSERT(DRM_NCGPU_SYNC_OP_HANDLE_TYPE_MASK == 0xff);
+ABI_ASSERT(DRM_NCGPU_SYNC_OP_HANDLE_TYPE_SYNCOBJ == 0);
+ABI_ASSERT(DRM_NCGPU_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ == 1);
+ABI_ASSERT(DRM_NCGPU_SYNC_OP_WAIT == 0);
+ABI_ASSERT((uint32_t)DRM_NCGPU_SYNC_OP_SIGNAL == 0x80000000u);
+ABI_SIZE(drm_ncgpu_sync_op, 16);
+ABI_FIELD(drm_ncgpu_sync_op, flags, 0, 4);
+ABI_FIELD(drm_ncgpu_sync_op, handle, 4, 4);
+ABI_FIELD(drm_ncgpu_sync_op, timeline_point, 8, 8);
+
+/* 32 bytes up to driver minor 1; userspace of then still sends those. */
+ABI_SIZE(drm_ncgpu_submit, 48);
 ABI_FIELD(drm_ncgpu_submit, cmds, 0, 16);
 ABI_FIELD(drm_ncgpu_submit, in_syncobj, 16, 4);
 ABI_FIELD(drm_ncgpu_submit, out_syncobj, 20, 4);
 ABI_FIELD(drm_ncgpu_submit, flags, 24, 4);
 ABI_FIELD(drm_ncgpu_submit, pad, 28, 4);
+ABI_FIELD(drm_ncgpu_submit, syncs, 32, 16);
 
 ABI_SIZE(drm_ncgpu_bo_wait, 16);
 ABI_FIELD(drm_ncgpu_bo_wait, handle, 0, 4);

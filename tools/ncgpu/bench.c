@@ -56,9 +56,10 @@ static const char *const bench_usage =
 	"Measure what cache maintenance costs: BO_SYNC against range size\n"
 	"(dirty and clean granules, and the whole-BO flush a begin/end design\n"
 	"forces), flush offset independence, batching, flush+invalidate, engine\n"
-	"copy throughput, the coherence model's memory overhead and the library's\n"
-	"queued flush. Reports the median and spread of each figure, and ratios\n"
-	"of figures measured side by side; it checks nothing.\n"
+	"copy throughput, the coherence model's memory overhead, the library's\n"
+	"queued flush, and jobs: their round trip and what sync ops add to SUBMIT.\n"
+	"Reports the median and spread of each figure, and ratios of figures\n"
+	"measured side by side; it checks nothing.\n"
 	"\n"
 	"  --quick       fewer repetitions, for a smoke run\n"
 	"  --json FILE   also write every figure as JSON to FILE ('-': stdout)\n"
@@ -1020,6 +1021,154 @@ static int bench_jobs(struct bench *b)
 	return 0;
 }
 
+/*
+ * SUBMIT with sync ops: half of them wait for a signalled point of a
+ * timeline each, half signal a new point of another timeline each, as a
+ * Vulkan queue submit waits on and signals semaphores.
+ */
+#define MAX_BENCH_SYNCS 64u
+
+/* struct drm_ncgpu_submit of driver minors 0 and 1: the empty SUBMIT of old userspace. */
+struct submit_v1_1 {
+	struct drm_ncgpu_obj_array cmds;
+	uint32_t in_syncobj;
+	uint32_t out_syncobj;
+	uint32_t flags;
+	uint32_t pad;
+};
+
+#define SUBMIT_V1_1 DRM_IOWR(DRM_COMMAND_BASE + DRM_NCGPU_SUBMIT, struct submit_v1_1)
+
+struct sync_bench {
+	uint32_t waited[MAX_BENCH_SYNCS / 2];
+	uint32_t signalled[MAX_BENCH_SYNCS / 2];
+	/* The point the next SUBMIT signals. */
+	uint64_t next_point;
+	/* An empty job signals it after each sample, which waits for it. */
+	uint32_t drain;
+};
+
+struct submit_case {
+	struct sync_bench *sb;
+	/* Sync ops of the SUBMIT; -1 for the 32-byte SUBMIT of old userspace. */
+	int ops;
+};
+
+static int submit_with_syncs(struct bench *b, struct sync_bench *sb, unsigned int nops,
+			     double *ns)
+{
+	struct drm_ncgpu_sync_op ops[MAX_BENCH_SYNCS];
+	struct drm_ncgpu_submit args = { .syncs = DRM_NCGPU_OBJ_ARRAY(nops, ops) };
+	unsigned int i;
+	double t0;
+	int ret;
+
+	for (i = 0; i < nops / 2; i++) {
+		ops[2 * i] = (struct drm_ncgpu_sync_op){
+			.flags = DRM_NCGPU_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ,
+			.handle = sb->waited[i],
+			.timeline_point = 1,
+		};
+		ops[2 * i + 1] = (struct drm_ncgpu_sync_op){
+			.flags = (uint32_t)DRM_NCGPU_SYNC_OP_SIGNAL |
+				 DRM_NCGPU_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ,
+			.handle = sb->signalled[i],
+			.timeline_point = sb->next_point,
+		};
+	}
+	sb->next_point++;
+	t0 = bench_now_ns();
+	ret = ioctl_retry(b->fd, DRM_IOCTL_NCGPU_SUBMIT, &args);
+	*ns = bench_now_ns() - t0;
+	return ret;
+}
+
+/* Times one SUBMIT of an empty job; its job and clean-up are over before the next. */
+static int run_sync_submit(struct bench *b, const void *arg, double *ns)
+{
+	const struct submit_case *c = arg;
+	struct submit_v1_1 old = { 0 };
+	double t0;
+	int ret;
+
+	if (c->ops < 0) {
+		t0 = bench_now_ns();
+		ret = ioctl_retry(b->fd, SUBMIT_V1_1, &old);
+		*ns = bench_now_ns() - t0;
+	} else {
+		ret = submit_with_syncs(b, c->sb, c->ops, ns);
+	}
+	if (!ret)
+		ret = ncgpu_submit(b->dev, NULL, 0, c->sb->drain);
+	if (!ret)
+		ret = ncgpu_syncobj_wait(b->dev, c->sb->drain, NCGPU_TIMEOUT_INFINITE);
+	usleep(SETTLE_US);
+	return ret;
+}
+
+static int sync_bench_create(struct bench *b, struct sync_bench *sb)
+{
+	unsigned int i;
+	int ret;
+
+	memset(sb, 0, sizeof(*sb));
+	sb->next_point = 1;
+	ret = ncgpu_syncobj_create(b->dev, &sb->drain);
+	for (i = 0; i < MAX_BENCH_SYNCS / 2 && !ret; i++) {
+		ret = ncgpu_timeline_create(b->dev, &sb->waited[i]);
+		if (!ret)
+			ret = ncgpu_timeline_signal(b->dev, sb->waited[i], 1);
+		if (!ret)
+			ret = ncgpu_timeline_create(b->dev, &sb->signalled[i]);
+	}
+	return ret;
+}
+
+static void sync_bench_destroy(struct bench *b, struct sync_bench *sb)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_BENCH_SYNCS / 2; i++) {
+		if (sb->waited[i])
+			ncgpu_syncobj_destroy(b->dev, sb->waited[i]);
+		if (sb->signalled[i])
+			ncgpu_syncobj_destroy(b->dev, sb->signalled[i]);
+	}
+	if (sb->drain)
+		ncgpu_syncobj_destroy(b->dev, sb->drain);
+}
+
+static void sync_submit_ratio(struct bench *b, const char *name, const char *variant)
+{
+	add_ratio(b, name, median_of(b, variant, 0), median_of(b, "submit_empty_32_bytes", 0));
+}
+
+static int bench_submit_syncs(struct bench *b)
+{
+	static struct sync_bench sb;
+	const struct submit_case cases[] = { { &sb, -1 }, { &sb, 0 }, { &sb, 8 }, { &sb, 64 } };
+	const struct variant v[] = {
+		{ "submit_empty_32_bytes", 0, run_sync_submit, &cases[0] },
+		{ "submit_0_sync_ops", 0, run_sync_submit, &cases[1] },
+		{ "submit_8_sync_ops", 0, run_sync_submit, &cases[2] },
+		{ "submit_64_sync_ops", 0, run_sync_submit, &cases[3] },
+	};
+	int ret;
+
+	print_section("g. Jobs: SUBMIT of an empty job with 0, 8 and 64 sync ops (half wait "
+		      "for a timeline point, half signal one) against an empty 32-byte SUBMIT");
+	ret = sync_bench_create(b, &sb);
+	if (!ret)
+		ret = measure(b, v, 4, &b->light);
+	sync_bench_destroy(b, &sb);
+	if (ret)
+		return ret;
+	sync_submit_ratio(b, "submit_0_sync_ops_over_empty_submit", "submit_0_sync_ops");
+	sync_submit_ratio(b, "submit_8_sync_ops_over_empty_submit", "submit_8_sync_ops");
+	sync_submit_ratio(b, "submit_64_sync_ops_over_empty_submit", "submit_64_sync_ops");
+	return 0;
+}
+
 /* Machine description */
 
 struct machine {
@@ -1232,7 +1381,7 @@ static int run_all(struct bench *b)
 {
 	static int (*const steps[])(struct bench *b) = {
 		bench_memory, bench_sweep, bench_offset, bench_batch, bench_invalidate,
-		bench_copy, bench_library, bench_jobs,
+		bench_copy, bench_library, bench_jobs, bench_submit_syncs,
 	};
 	unsigned int i;
 	int ret;

@@ -21,7 +21,9 @@
 #define FILL_VALUE 0x0123456789abcdefull
 #define SHOWN_MISMATCHES 4
 #define SHOWN_BYTES 8
-#define MAX_DEMO_BOS 2
+#define MAX_DEMO_BOS 3
+#define PIPELINE_STAGES 3
+#define FIRST_STAGE_STALL_US 100000
 #define JOB_TIMEOUT_NS (30ll * 1000000000ll)
 
 static const char *const demo_usage =
@@ -29,8 +31,9 @@ static const char *const demo_usage =
 	"\n"
 	"Walk through CPU cache maintenance on an ncgpu device, step by step:\n"
 	"flush before the device reads, what a missing flush looks like,\n"
-	"invalidate before the CPU reads, which buffers can be shared, and what\n"
-	"exact ranges save. Each step checks that the device behaved as described.\n"
+	"invalidate before the CPU reads, which buffers can be shared, what\n"
+	"exact ranges save, and jobs chained through a timeline. Each step checks\n"
+	"that the device behaved as described.\n"
 	"\n"
 	"options:\n"
 	"  --device PATH   the DRM node to use, such as /dev/dri/renderD128;\n"
@@ -445,6 +448,90 @@ static bool step_exact_ranges(struct demo *d)
 	return expected("both flushes succeeded");
 }
 
+/*
+ * Stage i (from 0) waits for point i of @timeline (the first waits for
+ * nothing), fills bos[0] or copies bos[i - 1] into bos[i], and signals
+ * point i + 1.
+ */
+static int submit_stage(struct demo *d, uint32_t timeline, struct ncgpu_bo **bos, unsigned int i)
+{
+	struct ncgpu_job job;
+	int ret;
+
+	ncgpu_job_init(&job);
+	if (i) {
+		ret = ncgpu_job_add_wait(&job, timeline, i);
+		if (!ret)
+			ret = ncgpu_job_copy(&job, bos[i], 0, bos[i - 1], 0, SMALL_BO_SIZE);
+	} else {
+		/* A slow first job, so that the others wait behind it for a while. */
+		ret = ncgpu_job_stall(&job, FIRST_STAGE_STALL_US);
+		if (!ret)
+			ret = ncgpu_job_fill(&job, bos[0], 0, SMALL_BO_SIZE, FILL_VALUE);
+	}
+	if (!ret)
+		ret = ncgpu_job_add_signal(&job, timeline, i + 1);
+	if (!ret)
+		ret = ncgpu_job_submit(d->dev, &job);
+	ncgpu_job_fini(&job);
+	return ret;
+}
+
+/* Submits every stage, then waits for the last point alone. */
+static int run_pipeline(struct demo *d, uint32_t timeline, struct ncgpu_bo **bos,
+			uint64_t *queued, uint64_t *done)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < PIPELINE_STAGES && !ret; i++)
+		ret = submit_stage(d, timeline, bos, i);
+	if (!ret)
+		ret = ncgpu_timeline_query(d->dev, timeline, queued);
+	if (!ret)
+		ret = ncgpu_timeline_wait(d->dev, timeline, PIPELINE_STAGES, JOB_TIMEOUT_NS);
+	if (!ret)
+		ret = ncgpu_timeline_query(d->dev, timeline, done);
+	return ret;
+}
+
+static bool step_timeline(struct demo *d)
+{
+	struct ncgpu_bo *bos[PIPELINE_STAGES];
+	uint64_t queued, done;
+	uint8_t *last = NULL;
+	uint32_t timeline;
+	unsigned int i;
+	int ret = 0;
+
+	heading(d, "A timeline: three jobs chained through points 1, 2 and 3",
+		"   A Vulkan timeline semaphore is a DRM timeline syncobj: a counter that\n"
+		"   only grows. Three jobs are submitted at once. The first fills a buffer\n"
+		"   and signals point 1; the second waits for point 1, copies that buffer\n"
+		"   into a second one and signals point 2; the third waits for point 2,\n"
+		"   copies on into a third buffer and signals point 3. The CPU then waits\n"
+		"   for point 3 alone (ncgpu_timeline_wait()).\n\n");
+	/* Only the last buffer is read, by the CPU. */
+	for (i = 0; i + 1 < PIPELINE_STAGES && !ret; i++)
+		ret = demo_bo(d, SMALL_BO_SIZE, 0, &bos[i], NULL);
+	if (!ret)
+		ret = demo_bo(d, SMALL_BO_SIZE, 0, &bos[i], &last);
+	if (ret)
+		return call_failed("creating the buffers", ret);
+	ret = ncgpu_timeline_create(d->dev, &timeline);
+	if (ret)
+		return call_failed("creating the timeline", ret);
+	ret = run_pipeline(d, timeline, bos, &queued, &done);
+	ncgpu_syncobj_destroy(d->dev, timeline);
+	if (ret)
+		return call_failed("the pipeline", ret);
+	printf("   right after the three submits the timeline was at point %" PRIu64 "\n", queued);
+	printf("   after the wait for point 3 it is at point %" PRIu64 "\n", done);
+	if (done != PIPELINE_STAGES || !fill_matches(last, SMALL_BO_SIZE))
+		return unexpected("point 3 signalled before the third buffer had the data");
+	return expected("the third buffer holds the first job's fill, passed on by the others");
+}
+
 static void introduce(struct demo *d)
 {
 	char path[256];
@@ -470,6 +557,7 @@ static void introduce(struct demo *d)
 
 static bool (*const steps[])(struct demo *d) = {
 	step_flush, step_missing_flush, step_invalidate, step_export, step_exact_ranges,
+	step_timeline,
 };
 
 #define STEP_COUNT (sizeof(steps) / sizeof(steps[0]))

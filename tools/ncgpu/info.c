@@ -86,6 +86,7 @@ static void print_info(const struct ncgpu_device *dev)
 	printf("max_bo_size:    %" PRIu64 " bytes (%" PRIu64 " MiB)\n", info.max_bo_size,
 	       info.max_bo_size >> 20);
 	printf("max_cmds:       %" PRIu32 "\n", info.max_cmds);
+	printf("max_submit_syncs: %" PRIu32 " waits and signals per job\n", info.max_submit_syncs);
 	print_engine_params();
 }
 

@@ -200,8 +200,11 @@ struct drm_ncgpu_dev_info {
 	/** @max_cmds: Largest SUBMIT count accepted; at least 1024. */
 	__u32 max_cmds;
 
-	/** @pad: Zero. */
-	__u32 pad;
+	/**
+	 * @max_submit_syncs: Largest SUBMIT syncs count accepted; at least 64.
+	 * Zero before driver minor 2, which had no sync ops.
+	 */
+	__u32 max_submit_syncs;
 };
 
 /**
@@ -422,6 +425,65 @@ struct drm_ncgpu_cmd {
 };
 
 /**
+ * enum drm_ncgpu_sync_op_flags - Flags of &struct drm_ncgpu_sync_op.
+ *
+ * Bits 0-7 hold the handle type, bit 31 says whether the op waits or
+ * signals. Every other bit is MBZ.
+ */
+enum drm_ncgpu_sync_op_flags {
+	/** @DRM_NCGPU_SYNC_OP_HANDLE_TYPE_MASK: The bits of the handle type. */
+	DRM_NCGPU_SYNC_OP_HANDLE_TYPE_MASK = 0xff,
+
+	/**
+	 * @DRM_NCGPU_SYNC_OP_HANDLE_TYPE_SYNCOBJ: A binary syncobj; the
+	 * timeline_point is MBZ.
+	 */
+	DRM_NCGPU_SYNC_OP_HANDLE_TYPE_SYNCOBJ = 0,
+
+	/**
+	 * @DRM_NCGPU_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ: A point of a
+	 * timeline syncobj; the timeline_point is at least 1.
+	 */
+	DRM_NCGPU_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ = 1,
+
+	/** @DRM_NCGPU_SYNC_OP_WAIT: The job runs after the fence (bit 31 clear). */
+	DRM_NCGPU_SYNC_OP_WAIT = 0,
+
+	/** @DRM_NCGPU_SYNC_OP_SIGNAL: The syncobj gets the job's fence. */
+	DRM_NCGPU_SYNC_OP_SIGNAL = (int)(1u << 31),
+};
+
+/**
+ * struct drm_ncgpu_sync_op - A wait on, or a signal of, a syncobj.
+ *
+ * The layout of panthor's drm_panthor_sync_op. A wait op makes the job run
+ * after the syncobj's fence (a binary syncobj) or the fence at
+ * @timeline_point (a timeline), as @in_syncobj of &struct drm_ncgpu_submit
+ * does; a syncobj that holds no fence, or a point that no fence has been
+ * submitted for yet, is -EINVAL: SUBMIT never waits for a later submission.
+ * A signal op gives the syncobj the job's fence: a binary syncobj's fence is
+ * replaced, as @out_syncobj's is; a timeline gets it at @timeline_point, in
+ * a dma_fence_chain node that SUBMIT allocates before the job can run.
+ */
+struct drm_ncgpu_sync_op {
+	/**
+	 * @flags: A handle type of &enum drm_ncgpu_sync_op_flags, with
+	 * %DRM_NCGPU_SYNC_OP_SIGNAL for a signal op. Another bit or type:
+	 * -EINVAL.
+	 */
+	__u32 flags;
+
+	/** @handle: The syncobj handle; a bad handle is -ENOENT. */
+	__u32 handle;
+
+	/**
+	 * @timeline_point: The point of a timeline syncobj, at least 1; MBZ
+	 * for a binary syncobj. Otherwise -EINVAL.
+	 */
+	__u64 timeline_point;
+};
+
+/**
  * struct drm_ncgpu_submit - Arguments of %DRM_IOCTL_NCGPU_SUBMIT.
  *
  * The job is validated completely before anything runs, in this order:
@@ -429,8 +491,19 @@ struct drm_ncgpu_cmd {
  * drm_ncgpu_obj_array; a count above max_cmds is -EINVAL); each command's
  * op, flags and MBZ fields (-EINVAL); its BO handles (-ENOENT); its ranges,
  * and COPY's overlap within one BO (-EINVAL); @in_syncobj and @out_syncobj
- * (-ENOENT), and an @in_syncobj that holds no fence (-EINVAL). A SUBMIT that
- * fails has run nothing and changed no syncobj or reservation object.
+ * (-ENOENT), and an @in_syncobj that holds no fence (-EINVAL); the @syncs
+ * array (see &struct drm_ncgpu_obj_array; a count above max_submit_syncs is
+ * -EINVAL); then each sync op, in array order: its flags and timeline_point
+ * (-EINVAL), its handle (-ENOENT), and for a wait op a syncobj or point
+ * that holds no fence yet (-EINVAL).
+ *
+ * All or nothing: a SUBMIT that fails has run nothing and changed no
+ * syncobj or reservation object.
+ *
+ * @in_syncobj, @out_syncobj and @syncs may be combined, and one syncobj may
+ * be waited on and signalled by one SUBMIT: the wait takes the fence the
+ * syncobj held before the SUBMIT. An empty job's @out_syncobj and signal ops
+ * get a fence too.
  *
  * SUBMIT returns without waiting for the job; once the file has
  * max_queued_jobs jobs submitted and not finished (a module parameter,
@@ -442,12 +515,14 @@ struct drm_ncgpu_cmd {
  * previous one has finished, even when that one waits for a fence. Jobs of
  * different files are picked fairly, each once its fences have signalled: a
  * file whose job waits holds up no other file. A job runs after the fence of
- * @in_syncobj and the fences already in its BOs' reservation objects (a
- * destination after every earlier reader and writer, a source after every
- * earlier writer). A BO named through two handles is one BO of the job.
+ * @in_syncobj, those of its wait ops, and the fences already in its BOs'
+ * reservation objects (a destination after every earlier reader and writer,
+ * a source after every earlier writer). A BO named through two handles is
+ * one BO of the job.
  *
  * Every BO the job touches gets the job's fence in its reservation object:
- * write usage for destinations, read usage for sources.
+ * write usage for destinations, read usage for sources. So do @out_syncobj
+ * and the syncobjs of the signal ops.
  *
  * Timeout: a job running longer than job_timeout_ms (a module parameter,
  * default 10000) is stopped; its fence signals with -ETIMEDOUT, its commands'
@@ -480,6 +555,13 @@ struct drm_ncgpu_submit {
 
 	/** @pad: MBZ. */
 	__u32 pad;
+
+	/**
+	 * @syncs: Array of &struct drm_ncgpu_sync_op, minimum stride 16, at
+	 * most &drm_ncgpu_dev_info.max_submit_syncs elements. Added in driver
+	 * minor 2: a SUBMIT of the 32 bytes before it has no sync ops.
+	 */
+	struct drm_ncgpu_obj_array syncs;
 };
 
 /**
