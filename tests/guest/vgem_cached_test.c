@@ -15,14 +15,13 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/mount.h>
 
 /* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
-#include "ncgpu_test.h"
+#include "ncgpu_job_test.h"
 
 #define BO_SIZE (16 * 4096)
 #define FILL_VALUE 0x8877665544332211ull
@@ -46,26 +45,6 @@ static bool cmdline_has(const char *word)
 		if (!strcmp(tok, word))
 			return true;
 	return false;
-}
-
-static bool all_bytes(const uint8_t *p, uint8_t value, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != value)
-			return false;
-	return true;
-}
-
-static bool is_filled(const uint8_t *p, uint64_t value, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != ncgpu_fill_byte(value, i))
-			return false;
-	return true;
 }
 
 static uint8_t pattern_byte(size_t i)
@@ -115,11 +94,11 @@ TEST_F(vgem_cached, sync_start_shows_device_writes_to_the_cpu)
 {
 	ASSERT_EQ(0, ncgpu_fill_wait(self->dev.fd, self->vgem.handle, 0, BO_SIZE, FILL_VALUE));
 	/* The device wrote its DMA view; vgem's cached pages do not have it yet. */
-	ASSERT_TRUE(all_bytes(self->vgem.map, 0, BO_SIZE))
+	ASSERT_TRUE(ncgpu_bytes_equal(self->vgem.map, 0, BO_SIZE))
 		TH_LOG("the device's writes reached vgem's pages without a sync: no bouncing?");
 
 	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->vgem.dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
-	EXPECT_TRUE(is_filled(self->vgem.map, FILL_VALUE, BO_SIZE))
+	EXPECT_TRUE(ncgpu_is_filled(self->vgem.map, FILL_VALUE, BO_SIZE))
 		TH_LOG("DMA_BUF_SYNC_START did not sync ncgpu's mapping for the CPU");
 	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->vgem.dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
 }
@@ -133,7 +112,7 @@ TEST_F(vgem_cached, sync_end_shows_cpu_writes_to_the_device)
 		self->vgem.map[i] = pattern_byte(i);
 	/* Not ended yet: the device's view of the import is still the old one. */
 	device_reads_import(_metadata, self);
-	ASSERT_TRUE(all_bytes(self->out.map, 0, BO_SIZE))
+	ASSERT_TRUE(ncgpu_bytes_equal(self->out.map, 0, BO_SIZE))
 		TH_LOG("the CPU's writes reached the device without a sync: no bouncing?");
 
 	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->vgem.dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE));
@@ -143,57 +122,32 @@ TEST_F(vgem_cached, sync_end_shows_cpu_writes_to_the_device)
 			TH_LOG("DMA_BUF_SYNC_END did not sync ncgpu's mapping for the device");
 }
 
-/*
- * x86 keeps the PAT memory type of RAM pages in /proc/kpageflags (PG_arch_1
- * and PG_uncached): an unpatched vgem makes every page of a mapped buffer
- * write-combining, the patched one leaves them write-back.
- */
-#define PAT_MEMTYPE_LIST "/sys/kernel/debug/x86/pat_memtype_list"
-#define KPF_ARCH 38
 #define MEMTYPE_PAGES 256
 
-static long count_wc_pages(void)
-{
-	static uint64_t flags[8192];
-	long count = 0;
-	ssize_t n, i;
-	int fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, flags, sizeof(flags))) > 0)
-		for (i = 0; i < n / (ssize_t)sizeof(flags[0]); i++)
-			count += ((flags[i] >> KPF_ARCH) & 3) == 1;
-	if (n < 0)
-		count = -errno;
-	close(fd);
-	return count;
-}
-
+/*
+ * An unpatched vgem makes every page of a mapped buffer write-combining, the
+ * patched one leaves them write-back.
+ */
 TEST_F(vgem_cached, vgem_maps_write_back)
 {
 	size_t size = MEMTYPE_PAGES * 4096, i;
 	long before, after;
 	uint32_t handle;
 	uint8_t *map;
+	const char *why;
 	int err;
 
-#if !defined(__x86_64__)
-	SKIP(return, "page memory types are only checked on x86_64");
-#endif
-	if (access(PAT_MEMTYPE_LIST, R_OK))
-		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	/* debugfs has this file only when PAT is enabled. */
-	if (access(PAT_MEMTYPE_LIST, R_OK))
-		SKIP(return, "PAT is not enabled (no " PAT_MEMTYPE_LIST ")");
-	before = count_wc_pages();
+	why = ncgpu_memtype_check_unavailable();
+	if (why)
+		SKIP(return, "%s", why);
+	before = ncgpu_count_wc_pages();
 	ASSERT_LE(0, before) TH_LOG("reading /proc/kpageflags: %s", strerror(-before));
 	ASSERT_EQ(0, ncgpu_dumb_create(self->card, size, &handle));
 	map = ncgpu_dumb_map(self->card, handle, size, &err);
 	ASSERT_EQ(0, err);
 	for (i = 0; i < size; i += 4096)
 		map[i] = 1;
-	after = count_wc_pages();
+	after = ncgpu_count_wc_pages();
 	munmap(map, size);
 	ncgpu_bo_close(self->card, handle);
 	EXPECT_GT(MEMTYPE_PAGES / 2, after - before)
