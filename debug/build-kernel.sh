@@ -8,6 +8,7 @@
 # Everything lives in $NCGPU_CACHE/debug-kernel/:
 #   src/     the extracted source, a git tree: the tarball as commit "base",
 #            the series applied on top with git am
+#   am/      a worktree of src/'s repository where git am applies the series
 #   build/   objects (O=), also the KDIR for module builds
 #   root/    boot/vmlinuz-REL, lib/modules/REL
 #   key      what root/ was built from: the fragment's, the series' and the
@@ -23,6 +24,7 @@ FRAGMENT=$NCGPU_ROOT/debug/debug.config
 SERIES_DIR=$NCGPU_ROOT/upstream
 top=$NCGPU_CACHE/debug-kernel
 src=$top/src
+am=$top/am
 build=$top/build
 root=$top/root
 
@@ -64,7 +66,7 @@ extract() {
 	source_version=$(cache_key | sed -n 's/^source //p')
 	[ "$(cat "$src/.complete" 2>/dev/null)" = "$source_version" ] && return 0
 	say "[debug] extracting $LINUX_SOURCE_TAR"
-	rm -rf "$src" "$build" "$top/series-applied"
+	rm -rf "$src" "$am" "$build" "$top/series-applied"
 	mkdir -p "$src"
 	tar -xJf "$LINUX_SOURCE_TAR" -C "$src" --strip-components=1
 	echo "$source_version" >"$src/.complete"
@@ -78,6 +80,11 @@ lane_git() {
 		-c advice.detachedHead=false "$@"
 }
 
+am_git() {
+	git -C "$am" -c user.name="ncgpu debug lane" -c user.email=ncgpu-lane@localhost \
+		-c advice.detachedHead=false "$@"
+}
+
 make_base_commit() {
 	[ -d "$src/.git" ] && lane_git rev-parse -q --verify base >/dev/null && return 0
 	say "[debug] recording the source as git commit \"base\" (once)"
@@ -88,24 +95,34 @@ make_base_commit() {
 	lane_git tag base
 }
 
-# Brings src/ to base + the series. Reset rewrites only the files the old
-# series changed, so make rebuilds only what depends on them.
+# Brings src/ to base + the series. git am runs in a worktree of its own,
+# am/, and src/ then checks out the result: git rewrites only the files whose
+# contents differ from what src/ had, so make rebuilds only what a changed
+# patch changes, not everything that includes a header the series touches.
 apply_series() {
 	want=$(series_hash)
 	[ "$(cat "$top/series-applied" 2>/dev/null)" = "$want" ] && return 0
 	make_base_commit
 	rm -f "$top/series-applied"
-	lane_git am --abort >/dev/null 2>&1 || true
-	lane_git reset -q --hard
-	lane_git checkout -q --detach base
+	if ! git -C "$am" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+		say "[debug] adding the worktree that applies the series (once)"
+		rm -rf "$am"
+		lane_git worktree prune
+		lane_git worktree add -q --detach "$am" base
+	fi
+	am_git am --abort >/dev/null 2>&1 || true
+	am_git reset -q --hard
+	am_git checkout -q --detach base
 	n=$(series | wc -l)
 	say "[debug] applying the $n patches of upstream/ with git am"
 	# shellcheck disable=SC2046
-	[ "$n" = 0 ] || lane_git am -q $(series) >"$top/am.log" 2>&1 || {
+	[ "$n" = 0 ] || am_git am -q $(series) >"$top/am.log" 2>&1 || {
 		cat "$top/am.log" >&2
-		lane_git am --abort >/dev/null 2>&1 || true
+		am_git am --abort >/dev/null 2>&1 || true
 		die "the series of upstream/ does not apply with git am"
 	}
+	lane_git reset -q --hard
+	lane_git checkout -q --detach "$(am_git rev-parse HEAD)"
 	echo "$want" >"$top/series-applied"
 }
 
