@@ -100,9 +100,8 @@ static int ncgpu_obj_array_copy_strided(u8 *buf, const u8 __user *uptr, u32 coun
  * stride larger than @elem_size is accepted when the tail of every element
  * is zero, as copy_struct_from_user() does.
  *
- * Return: 0 on success, -EINVAL for a bad stride or count, -E2BIG for a
- * stride above %NCGPU_MAX_STRIDE or a non-zero tail, -EFAULT
- * for unreadable memory, -ENOMEM, -EINTR when a fatal signal is pending.
+ * Return: 0, an error of &struct drm_ncgpu_obj_array, -ENOMEM, or -EINTR
+ * when a fatal signal is pending.
  */
 int ncgpu_obj_array_copy(const struct drm_ncgpu_obj_array *array, u32 max_count,
 			 size_t elem_size, size_t min_stride, void **elems)
@@ -162,7 +161,7 @@ static int ncgpu_ioctl_dev_query(struct drm_device *drm, void *data, struct drm_
 		args->size = sizeof(info);
 		return 0;
 	}
-	if (args->size < 16)
+	if (args->size < NCGPU_UOBJ_MIN_SIZE(info))
 		return -EINVAL;
 
 	ncgpu_fill_dev_info(to_ncgpu_device(drm), &info);

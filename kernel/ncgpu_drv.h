@@ -104,6 +104,47 @@ static inline struct ncgpu_device *to_ncgpu_device(struct drm_device *drm)
 	return container_of(drm, struct ncgpu_device, drm);
 }
 
+/*
+ * One row of NCGPU_UOBJ_MIN_SIZE()'s table: the minimum size of @type if
+ * @of is (an object of) that type, else @otherwise.
+ */
+#define NCGPU_UOBJ_ROW(of, type, last_field, otherwise)			\
+	__builtin_choose_expr(__same_type(of, type),				\
+			      offsetofend(type, last_field), otherwise)
+
+/**
+ * NCGPU_UOBJ_MIN_SIZE() - Smallest size userspace may give an object of the uAPI.
+ * @type: A uAPI type, or an object of one.
+ *
+ * The size up to the last field of the type's first version: a stride or a
+ * size below it is -EINVAL. Fields added later sit after it, so that older
+ * userspace keeps working. One row per type, as in panthor's
+ * PANTHOR_UOBJ_MIN_SIZE(); a type without a row does not build.
+ */
+#define NCGPU_UOBJ_MIN_SIZE(type)						\
+	(NCGPU_UOBJ_ROW(type, struct drm_ncgpu_dev_info, max_sync_ops,		\
+	 NCGPU_UOBJ_ROW(type, struct drm_ncgpu_bo_sync_op, size,		\
+	 NCGPU_UOBJ_ROW(type, struct drm_ncgpu_cmd, value,			\
+	 NCGPU_UOBJ_ROW(type, struct drm_ncgpu_sync_op, timeline_point,		\
+	 (void)0)))))
+
+/**
+ * NCGPU_UOBJ_GET_ARRAY() - Copy a user object array into a typed kernel array.
+ * @dest: Pointer to the array pointer to fill; its type gives the element's.
+ * @max_count: Largest element count accepted.
+ * @uarray: The &struct drm_ncgpu_obj_array describing the user array.
+ *
+ * Return: as ncgpu_obj_array_copy().
+ */
+#define NCGPU_UOBJ_GET_ARRAY(dest, max_count, uarray)				\
+	({									\
+		typeof(dest) __dest = (dest);					\
+										\
+		ncgpu_obj_array_copy(uarray, max_count, sizeof(**__dest),	\
+				     NCGPU_UOBJ_MIN_SIZE(**__dest),		\
+				     (void **)__dest);				\
+	})
+
 int ncgpu_obj_array_copy(const struct drm_ncgpu_obj_array *array, u32 max_count,
 			 size_t elem_size, size_t min_stride, void **elems);
 

@@ -272,8 +272,7 @@ struct drm_gem_object *ncgpu_gem_create_object(struct drm_device *drm, size_t si
  * @data: &struct drm_ncgpu_bo_create.
  * @file: DRM file.
  *
- * Return: 0, -EINVAL for a zero size or bad flags, -E2BIG for a size above
- * the limit, -ENOMEM.
+ * Return: 0, or an error of BO_CREATE in the uAPI header's "Checks and errors".
  */
 int ncgpu_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file)
 {
@@ -315,8 +314,8 @@ int ncgpu_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *f
  * @data: &struct drm_ncgpu_bo_mmap_offset.
  * @file: DRM file.
  *
- * Return: 0, -EINVAL for a non-zero pad or an imported BO, -ENOENT for a bad
- * handle, -EPERM for a NO_MMAP BO.
+ * Return: 0, or an error of BO_MMAP_OFFSET in the uAPI header's "Checks and
+ * errors".
  */
 int ncgpu_ioctl_bo_mmap_offset(struct drm_device *drm, void *data, struct drm_file *file)
 {
@@ -345,7 +344,8 @@ int ncgpu_ioctl_bo_mmap_offset(struct drm_device *drm, void *data, struct drm_fi
  * @data: &struct drm_ncgpu_bo_query_info.
  * @file: DRM file.
  *
- * Return: 0, or -ENOENT for a bad handle.
+ * Return: 0, or an error of BO_QUERY_INFO in the uAPI header's "Checks and
+ * errors".
  */
 int ncgpu_ioctl_bo_query_info(struct drm_device *drm, void *data, struct drm_file *file)
 {
@@ -370,7 +370,10 @@ int ncgpu_ioctl_bo_query_info(struct drm_device *drm, void *data, struct drm_fil
 	return 0;
 }
 
-/* Steps 2 to 7 of the spec's per-op check order; the caller did step 1. */
+/*
+ * Steps 2 to 7 of BO_SYNC's per-op checks in the uAPI header's "Checks and
+ * errors"; the caller did step 1.
+ */
 static int ncgpu_bo_sync_one(struct drm_gem_object *obj, const struct drm_ncgpu_bo_sync_op *op)
 {
 	enum drm_gem_object_access_flags access;
@@ -401,9 +404,8 @@ static int ncgpu_bo_sync_one(struct drm_gem_object *obj, const struct drm_ncgpu_
  * Ops run in array order; the first failing op stops the call, and the ops
  * before it stay done. Never waits for the device.
  *
- * Return: 0, the array errors of ncgpu_obj_array_copy(), or the error of the
- * first failing op: -ENOENT for a bad handle, -EINVAL for a bad range, an
- * imported BO or an unknown type, -ENOMEM.
+ * Return: 0, or an error of BO_SYNC in the uAPI header's "Checks and errors":
+ * the array's, or the first failing op's.
  */
 int ncgpu_ioctl_bo_sync(struct drm_device *drm, void *data, struct drm_file *file)
 {
@@ -413,9 +415,7 @@ int ncgpu_ioctl_bo_sync(struct drm_device *drm, void *data, struct drm_file *fil
 	u32 i;
 	int ret;
 
-	ret = ncgpu_obj_array_copy(&args->ops, NCGPU_MAX_SYNC_OPS, sizeof(*ops),
-				   offsetofend(struct drm_ncgpu_bo_sync_op, size),
-				   (void **)&ops);
+	ret = NCGPU_UOBJ_GET_ARRAY(&ops, NCGPU_MAX_SYNC_OPS, &args->ops);
 	if (ret)
 		return ret;
 
@@ -472,9 +472,8 @@ static int ncgpu_bo_wait_until(struct drm_gem_object *obj, s64 deadline_ns)
  * @data: &struct drm_ncgpu_bo_wait.
  * @file: DRM file.
  *
- * Return: 0 when the BO is idle, -EBUSY when polling a busy BO, -ETIMEDOUT
- * when the deadline passed, -EINVAL for a non-zero pad or a negative
- * deadline, -ENOENT for a bad handle, -ERESTARTSYS when interrupted.
+ * Return: 0 when the BO is idle, or an error of BO_WAIT in the uAPI header's
+ * "Checks and errors".
  */
 int ncgpu_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file)
 {

@@ -451,7 +451,8 @@ static int ncgpu_get_syncobjs(struct drm_file *file, const struct drm_ncgpu_subm
  * job slots, makes the job ready and queues it, without waiting for it to
  * run.
  *
- * Return: 0 once queued, or an error of &struct drm_ncgpu_submit.
+ * Return: 0 once queued, or an error of SUBMIT in the uAPI header's "Checks
+ * and errors".
  */
 int ncgpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 {
@@ -467,8 +468,7 @@ int ncgpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file
 	if (args->flags || args->pad)
 		return -EINVAL;
 
-	ret = ncgpu_obj_array_copy(&args->cmds, NCGPU_MAX_CMDS, sizeof(*ucmds),
-				   offsetofend(struct drm_ncgpu_cmd, value), (void **)&ucmds);
+	ret = NCGPU_UOBJ_GET_ARRAY(&ucmds, NCGPU_MAX_CMDS, &args->cmds);
 	if (ret)
 		return ret;
 

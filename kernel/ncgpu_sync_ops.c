@@ -117,9 +117,8 @@ static int ncgpu_sync_op_parse(struct ncgpu_sync_op_state *state, struct drm_fil
  * a signal op gets its syncobj and, for a timeline, its chain node.
  * Changes no syncobj.
  *
- * Return: 0, or the error of &struct drm_ncgpu_submit: -EINVAL, -E2BIG and
- * -EFAULT for the array, -EINVAL for an op's fields or a wait op without a
- * fence, -ENOENT for a bad handle, -ENOMEM, -EINTR on a fatal signal.
+ * Return: 0, or an error of SUBMIT's steps 5 and 6 in the uAPI header's
+ * "Checks and errors".
  */
 int ncgpu_sync_ops_parse(struct ncgpu_sync_ops *sync_ops, struct drm_file *file,
 			 const struct drm_ncgpu_obj_array *syncs)
@@ -128,9 +127,7 @@ int ncgpu_sync_ops_parse(struct ncgpu_sync_ops *sync_ops, struct drm_file *file,
 	u32 i;
 	int ret;
 
-	ret = ncgpu_obj_array_copy(syncs, NCGPU_MAX_SUBMIT_SYNCS, sizeof(*uops),
-				   offsetofend(struct drm_ncgpu_sync_op, timeline_point),
-				   (void **)&uops);
+	ret = NCGPU_UOBJ_GET_ARRAY(&uops, NCGPU_MAX_SUBMIT_SYNCS, syncs);
 	if (ret || !syncs->count)
 		return ret;
 

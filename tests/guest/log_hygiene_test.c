@@ -4,7 +4,8 @@
  * of bad calls, through every error path of every ncgpu ioctl, the DRM core
  * and dma-buf calls ncgpu serves, and mmap, must add nothing above debug
  * level to the kernel log (read from /dev/kmsg: only records logged during
- * the flood count). Each call must also fail with the errno the spec gives.
+ * the flood count). Each call must also fail with the errno the uAPI
+ * header's "Checks and errors" gives.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -582,7 +583,7 @@ static unsigned int flood(struct __test_metadata *_metadata, struct flood *f)
 				       strerror(c->expected));
 		}
 	}
-	EXPECT_EQ(0u, wrong) TH_LOG("%u calls failed otherwise than the spec says", wrong);
+	EXPECT_EQ(0u, wrong) TH_LOG("%u calls failed otherwise than the uAPI says", wrong);
 	return calls;
 }
 

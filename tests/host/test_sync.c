@@ -48,62 +48,35 @@ static void assert_op(const struct drm_ncgpu_bo_sync_op *op, const struct ncgpu_
 	assert_int_equal(op->size, size);
 }
 
-/* Flushes [offset, offset + size) on a fresh device and checks the one queued op. */
-static void check_widened_flush(uint32_t granule, uint64_t bo_size, uint64_t offset,
-				uint64_t size, uint64_t want_offset, uint64_t want_size)
-{
-	struct ncgpu_device *dev = fake_ncgpu_device(granule);
-	struct ncgpu_bo *bo = fake_wb_bo(dev, bo_size);
+/*
+ * One flush of [offset, offset + size) on a fresh device: the call's result,
+ * and the one op it queues when it succeeds.
+ */
+struct flush_case {
+	uint32_t granule;
+	uint64_t bo_size;
+	uint64_t offset;
+	uint64_t size;
+	int ret;
+	uint64_t want_offset;
+	uint64_t want_size;
+};
 
-	assert_int_equal(flush_one(dev, bo, offset, size), 0);
-	assert_int_equal(dev->queue.count, 1);
-	assert_op(&dev->queue.ops[0], bo, DRM_NCGPU_BO_SYNC_FLUSH, want_offset, want_size);
+static void test_flush_case(void **state)
+{
+	const struct flush_case *c = *state;
+	struct ncgpu_device *dev = fake_ncgpu_device(c->granule);
+	struct ncgpu_bo *bo = fake_wb_bo(dev, c->bo_size);
+
+	assert_int_equal(flush_one(dev, bo, c->offset, c->size), c->ret);
+	if (c->ret) {
+		assert_int_equal(dev->queue.count, 0);
+	} else {
+		assert_int_equal(dev->queue.count, 1);
+		assert_op(&dev->queue.ops[0], bo, DRM_NCGPU_BO_SYNC_FLUSH, c->want_offset,
+			  c->want_size);
+	}
 	fake_device_free(dev);
-}
-
-static void test_flush_rounds_unaligned_range_out_to_64_byte_atoms(void **state)
-{
-	(void)state;
-	/* [100, 200) touches the atoms at 64, 128 and 192. */
-	check_widened_flush(64, BO_SIZE, 100, 100, 64, 192);
-}
-
-static void test_flush_rounds_unaligned_range_out_to_128_byte_atoms(void **state)
-{
-	(void)state;
-	/* [100, 200) touches the atoms at 0 and 128. */
-	check_widened_flush(128, BO_SIZE, 100, 100, 0, 256);
-}
-
-static void test_flush_rounds_a_range_inside_one_atom_to_that_atom(void **state)
-{
-	(void)state;
-	check_widened_flush(64, BO_SIZE, 70, 1, 64, 64);
-}
-
-static void test_flush_keeps_an_aligned_range_as_it_is(void **state)
-{
-	(void)state;
-	check_widened_flush(64, BO_SIZE, 128, 64, 128, 64);
-}
-
-static void test_whole_size_reaches_the_end_of_the_bo(void **state)
-{
-	(void)state;
-	check_widened_flush(64, BO_SIZE, 100, NCGPU_WHOLE_SIZE, 64, BO_SIZE - 64);
-}
-
-static void test_whole_size_from_offset_zero_covers_the_bo(void **state)
-{
-	(void)state;
-	check_widened_flush(64, BO_SIZE, 0, NCGPU_WHOLE_SIZE, 0, BO_SIZE);
-}
-
-static void test_widened_end_is_clipped_to_the_bo_size(void **state)
-{
-	(void)state;
-	/* The atom holding byte 999 would end at 1024; the BO ends at 1000. */
-	check_widened_flush(64, 1000, 990, 5, 960, 40);
 }
 
 static void test_range_beyond_bo_end_fails_and_queues_nothing(void **state)
@@ -131,28 +104,6 @@ static void test_invalidate_beyond_bo_end_fails_and_sends_nothing(void **state)
 	(void)state;
 	assert_int_equal(invalidate_one(dev, bo, 0, BO_SIZE + 1), -EINVAL);
 	assert_int_equal(fake.event_count, 0);
-	fake_device_free(dev);
-}
-
-static void test_whole_size_from_beyond_bo_end_fails(void **state)
-{
-	struct ncgpu_device *dev = fake_ncgpu_device(64);
-	struct ncgpu_bo *bo = fake_wb_bo(dev, BO_SIZE);
-
-	(void)state;
-	assert_int_equal(flush_one(dev, bo, BO_SIZE + 1, NCGPU_WHOLE_SIZE), -EINVAL);
-	assert_int_equal(dev->queue.count, 0);
-	fake_device_free(dev);
-}
-
-static void test_size_that_wraps_around_fails(void **state)
-{
-	struct ncgpu_device *dev = fake_ncgpu_device(64);
-	struct ncgpu_bo *bo = fake_wb_bo(dev, BO_SIZE);
-
-	(void)state;
-	assert_int_equal(flush_one(dev, bo, 64, UINT64_MAX - 32), -EINVAL);
-	assert_int_equal(dev->queue.count, 0);
 	fake_device_free(dev);
 }
 
@@ -327,7 +278,6 @@ static void test_zero_granule_falls_back_to_64_byte_atoms(void **state)
 	(void)state;
 	assert_int_equal(ncgpu_noncoherent_atom_size(dev), 64);
 	fake_device_free(dev);
-	check_widened_flush(0, BO_SIZE, 100, 100, 64, 192);
 }
 
 static void test_atom_size_is_the_reported_granule(void **state)
@@ -526,21 +476,36 @@ static void test_unknown_backend_is_rejected(void **state)
 }
 
 #define TEST(name) cmocka_unit_test_setup(name, reset_fake)
+#define FLUSH_CASE(test_name, ...)						\
+	{ .name = #test_name, .test_func = test_flush_case, .setup_func = reset_fake,	\
+	  .initial_state = &(struct flush_case){ __VA_ARGS__ } }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TEST(test_flush_rounds_unaligned_range_out_to_64_byte_atoms),
-		TEST(test_flush_rounds_unaligned_range_out_to_128_byte_atoms),
-		TEST(test_flush_rounds_a_range_inside_one_atom_to_that_atom),
-		TEST(test_flush_keeps_an_aligned_range_as_it_is),
-		TEST(test_whole_size_reaches_the_end_of_the_bo),
-		TEST(test_whole_size_from_offset_zero_covers_the_bo),
-		TEST(test_widened_end_is_clipped_to_the_bo_size),
+		/* [100, 200) touches the atoms at 64, 128 and 192. */
+		FLUSH_CASE(test_flush_rounds_unaligned_range_out_to_64_byte_atoms,
+			   64, BO_SIZE, 100, 100, 0, 64, 192),
+		/* [100, 200) touches the atoms at 0 and 128. */
+		FLUSH_CASE(test_flush_rounds_unaligned_range_out_to_128_byte_atoms,
+			   128, BO_SIZE, 100, 100, 0, 0, 256),
+		FLUSH_CASE(test_flush_rounds_a_range_inside_one_atom_to_that_atom,
+			   64, BO_SIZE, 70, 1, 0, 64, 64),
+		FLUSH_CASE(test_flush_keeps_an_aligned_range_as_it_is,
+			   64, BO_SIZE, 128, 64, 0, 128, 64),
+		FLUSH_CASE(test_whole_size_reaches_the_end_of_the_bo,
+			   64, BO_SIZE, 100, NCGPU_WHOLE_SIZE, 0, 64, BO_SIZE - 64),
+		FLUSH_CASE(test_whole_size_from_offset_zero_covers_the_bo,
+			   64, BO_SIZE, 0, NCGPU_WHOLE_SIZE, 0, 0, BO_SIZE),
+		/* The atom holding byte 999 would end at 1024; the BO ends at 1000. */
+		FLUSH_CASE(test_widened_end_is_clipped_to_the_bo_size,
+			   64, 1000, 990, 5, 0, 960, 40),
+		FLUSH_CASE(test_whole_size_from_beyond_bo_end_fails,
+			   64, BO_SIZE, BO_SIZE + 1, NCGPU_WHOLE_SIZE, -EINVAL, 0, 0),
+		FLUSH_CASE(test_size_that_wraps_around_fails,
+			   64, BO_SIZE, 64, UINT64_MAX - 32, -EINVAL, 0, 0),
 		TEST(test_range_beyond_bo_end_fails_and_queues_nothing),
 		TEST(test_invalidate_beyond_bo_end_fails_and_sends_nothing),
-		TEST(test_whole_size_from_beyond_bo_end_fails),
-		TEST(test_size_that_wraps_around_fails),
 		TEST(test_range_without_bo_fails),
 		TEST(test_range_of_another_device_fails),
 		TEST(test_empty_range_queues_nothing),
@@ -554,6 +519,8 @@ int main(void)
 		TEST(test_submit_is_not_sent_when_its_flushes_fail),
 		TEST(test_failed_send_empties_the_queue),
 		TEST(test_zero_granule_falls_back_to_64_byte_atoms),
+		FLUSH_CASE(test_zero_granule_widens_flushes_to_64_byte_atoms,
+			   0, BO_SIZE, 100, 100, 0, 64, 192),
 		TEST(test_atom_size_is_the_reported_granule),
 		TEST(test_flush_skips_write_combined_bo),
 		TEST(test_flush_skips_bo_of_io_coherent_device),

@@ -37,6 +37,88 @@ extern "C" {
  */
 
 /**
+ * DOC: Checks and errors
+ *
+ * Every ioctl checks its arguments in the order given here, before it acts,
+ * and fails with the first error found. This list is the one place where
+ * the errnos of the ioctls are written; the kernel's code and the tests
+ * refer to it. Any ioctl also returns -EFAULT for an argument it cannot read
+ * or write, and -ENOMEM when memory runs out (a memory cgroup's limit
+ * included).
+ *
+ * DEV_QUERY:
+ *
+ * 1. Unknown @type: -EINVAL, also when @pointer is 0.
+ * 2. @pointer 0: the answer's size is written to @size; 0.
+ * 3. @size below 16: -EINVAL.
+ * 4. Unwritable @pointer: -EFAULT.
+ *
+ * BO_CREATE:
+ *
+ * 1. @size 0, an unknown flag, or %DRM_NCGPU_BO_NO_MMAP with
+ *    %DRM_NCGPU_BO_WB_MMAP: -EINVAL.
+ * 2. @size above &drm_ncgpu_dev_info.max_bo_size: -E2BIG.
+ *
+ * BO_MMAP_OFFSET, and mmap() of the DRM file:
+ *
+ * 1. Non-zero @pad: -EINVAL.
+ * 2. Bad @handle: -ENOENT.
+ * 3. A BO created with %DRM_NCGPU_BO_NO_MMAP: -EPERM.
+ * 4. A BO imported from another driver's dma-buf: -EINVAL.
+ *
+ * mmap() refuses the BOs of steps 3 and 4 with the same errors, through any
+ * offset.
+ *
+ * BO_QUERY_INFO:
+ *
+ * 1. Bad @handle: -ENOENT.
+ *
+ * BO_SYNC: the @ops array as &struct drm_ncgpu_obj_array (cap
+ * &drm_ncgpu_dev_info.max_sync_ops), then each op in array order, the first
+ * failing op stopping the call (the ops before it stay done):
+ *
+ * 1. Bad handle: -ENOENT.
+ * 2. offset + size wraps or exceeds the BO's size: -EINVAL.
+ * 3. A BO imported from another driver's dma-buf: -EINVAL.
+ * 4. Unknown type: -EINVAL.
+ * 5. A write-combined (or NO_MMAP) BO, or an IO-coherent device: 0, nothing
+ *    done.
+ * 6. size 0: 0, nothing done.
+ * 7. Maintenance of exactly the granules that intersect the range.
+ *
+ * SUBMIT, all of it before anything runs:
+ *
+ * 1. Non-zero @flags or @pad: -EINVAL.
+ * 2. The @cmds array as &struct drm_ncgpu_obj_array (cap
+ *    &drm_ncgpu_dev_info.max_cmds).
+ * 3. Each command in order: unknown op, non-zero flags or MBZ fields, a
+ *    STALL above %DRM_NCGPU_STALL_MAX_US: -EINVAL; a bad BO handle:
+ *    -ENOENT; a range that wraps or exceeds its BO, or a COPY whose ranges
+ *    overlap in one BO: -EINVAL.
+ * 4. Bad @in_syncobj or @out_syncobj: -ENOENT; an @in_syncobj that holds no
+ *    fence: -EINVAL.
+ * 5. The @syncs array as &struct drm_ncgpu_obj_array (cap
+ *    &drm_ncgpu_dev_info.max_submit_syncs).
+ * 6. Each sync op in order: unknown flags or type, a timeline_point that is
+ *    not 0 for a binary syncobj or is 0 for a timeline: -EINVAL; a bad
+ *    handle: -ENOENT; a wait op whose syncobj or point holds no fence yet:
+ *    -EINVAL.
+ *
+ * Then SUBMIT may wait, interruptibly, for one of the file's
+ * max_queued_jobs slots.
+ *
+ * BO_WAIT:
+ *
+ * 1. Non-zero @pad or negative @timeout_ns: -EINVAL.
+ * 2. Bad @handle: -ENOENT.
+ * 3. An idle BO: 0. A busy BO: -EBUSY when polling (@timeout_ns 0),
+ *    -ETIMEDOUT once the deadline has passed.
+ *
+ * A call interrupted by a signal restarts (-ERESTARTSYS) with its arguments
+ * unchanged; so BO_WAIT keeps its deadline.
+ */
+
+/**
  * enum drm_ncgpu_ioctl_id - ioctl identifiers
  *
  * Place new ioctls at the end, never re-order.
@@ -122,21 +204,19 @@ enum drm_ncgpu_dev_query_type {
 
 /**
  * struct drm_ncgpu_dev_query - Arguments of %DRM_IOCTL_NCGPU_DEV_QUERY.
+ *
+ * Checks and errors: see DOC: Checks and errors.
  */
 struct drm_ncgpu_dev_query {
-	/**
-	 * @type: One of &enum drm_ncgpu_dev_query_type.
-	 *
-	 * An unknown type is rejected with -EINVAL before anything else.
-	 */
+	/** @type: One of &enum drm_ncgpu_dev_query_type. */
 	__u32 type;
 
 	/**
 	 * @size: Size of the buffer at @pointer, in bytes.
 	 *
 	 * When @pointer is 0, the kernel writes the size of the answer here.
-	 * Otherwise it must be at least 16; the kernel copies
-	 * min(@size, its size) bytes and zero-fills the rest.
+	 * Otherwise the kernel copies min(@size, its size) bytes and
+	 * zero-fills the rest.
 	 */
 	__u32 size;
 
@@ -226,13 +306,15 @@ enum drm_ncgpu_bo_flags {
 
 /**
  * struct drm_ncgpu_bo_create - Arguments of %DRM_IOCTL_NCGPU_BO_CREATE.
+ *
+ * Checks and errors: see DOC: Checks and errors.
  */
 struct drm_ncgpu_bo_create {
 	/**
 	 * @size: Size in bytes.
 	 *
-	 * In: greater than 0, at most &drm_ncgpu_dev_info.max_bo_size (else
-	 * -E2BIG). Out: rounded up to the page size.
+	 * In: greater than 0, at most &drm_ncgpu_dev_info.max_bo_size. Out:
+	 * rounded up to the page size.
 	 */
 	__u64 size;
 
@@ -247,15 +329,13 @@ struct drm_ncgpu_bo_create {
  * struct drm_ncgpu_bo_mmap_offset - Arguments of
  * %DRM_IOCTL_NCGPU_BO_MMAP_OFFSET.
  *
- * Checked in this order: a non-zero @pad gives -EINVAL, a bad @handle
- * -ENOENT, a BO created with %DRM_NCGPU_BO_NO_MMAP -EPERM, a BO imported
- * from another driver's dma-buf -EINVAL (map the dma-buf fd itself and
- * bracket CPU access with DMA_BUF_IOCTL_SYNC).
+ * Checks and errors: see DOC: Checks and errors. A BO imported from another
+ * driver's dma-buf is mapped through the dma-buf fd itself, with CPU access
+ * bracketed by DMA_BUF_IOCTL_SYNC.
  *
- * The refusal holds for mmap() itself: mapping such a BO through any offset
- * of the DRM file fails with the same error (-EPERM for NO_MMAP, -EINVAL for
- * an import), whether or not the BO has a fake offset and however the offset
- * was found.
+ * The refusals hold for mmap() itself: mapping a refused BO through any
+ * offset of the DRM file fails, whether or not the BO has a fake offset and
+ * however the offset was found.
  */
 struct drm_ncgpu_bo_mmap_offset {
 	/** @handle: GEM handle. */
@@ -291,7 +371,8 @@ enum drm_ncgpu_bo_extra_flags {
  * struct drm_ncgpu_bo_query_info - Arguments of
  * %DRM_IOCTL_NCGPU_BO_QUERY_INFO.
  *
- * The three out fields are overwritten whatever they held on input.
+ * The three out fields are overwritten whatever they held on input. Checks
+ * and errors: see DOC: Checks and errors.
  */
 struct drm_ncgpu_bo_query_info {
 	/** @handle: GEM handle. */
@@ -355,8 +436,9 @@ struct drm_ncgpu_bo_sync_op {
  * struct drm_ncgpu_bo_sync - Arguments of %DRM_IOCTL_NCGPU_BO_SYNC.
  *
  * Ops run in array order. The first failing op stops the call and its error
- * is returned; the ops before it stay done. BO_SYNC never waits for device
- * work, never migrates memory and never takes ownership.
+ * is returned; the ops before it stay done (checks and errors: see DOC:
+ * Checks and errors). BO_SYNC never waits for device work, never migrates
+ * memory and never takes ownership.
  */
 struct drm_ncgpu_bo_sync {
 	/**
@@ -486,16 +568,8 @@ struct drm_ncgpu_sync_op {
 /**
  * struct drm_ncgpu_submit - Arguments of %DRM_IOCTL_NCGPU_SUBMIT.
  *
- * The job is validated completely before anything runs, in this order:
- * @flags and @pad (-EINVAL); the @cmds array (see &struct
- * drm_ncgpu_obj_array; a count above max_cmds is -EINVAL); each command's
- * op, flags and MBZ fields (-EINVAL); its BO handles (-ENOENT); its ranges,
- * and COPY's overlap within one BO (-EINVAL); @in_syncobj and @out_syncobj
- * (-ENOENT), and an @in_syncobj that holds no fence (-EINVAL); the @syncs
- * array (see &struct drm_ncgpu_obj_array; a count above max_submit_syncs is
- * -EINVAL); then each sync op, in array order: its flags and timeline_point
- * (-EINVAL), its handle (-ENOENT), and for a wait op a syncobj or point
- * that holds no fence yet (-EINVAL).
+ * The job is validated completely before anything runs (checks and errors:
+ * see DOC: Checks and errors).
  *
  * All or nothing: a SUBMIT that fails has run nothing and changed no
  * syncobj or reservation object.
@@ -569,10 +643,7 @@ struct drm_ncgpu_submit {
  *
  * Waits until every device job using the BO has finished.
  *
- * Checked in this order: a non-zero @pad or a negative @timeout_ns gives
- * -EINVAL, a bad @handle -ENOENT. Then the call returns 0 when the BO is
- * idle, -EBUSY when polling (@timeout_ns 0) a busy BO, and -ETIMEDOUT when
- * the deadline has passed, or passes, while the BO is busy.
+ * Checks and errors: see DOC: Checks and errors.
  *
  * A wait interrupted by a signal restarts with the same deadline
  * (-ERESTARTSYS), so signals never extend it: a caller that wants to wait
