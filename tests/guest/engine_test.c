@@ -255,48 +255,121 @@ TEST(vgem_import_written_by_a_queued_job_outlives_its_files)
 #define LONG_FILL_BO_SIZE (512ull * NCGPU_TEST_MIB)
 #define LONG_FILL_CMDS 3
 
-/* A thread on one CPU that measures how late its 1 ms sleeps wake up. */
+/*
+ * A thread on one CPU that measures how long it waits, once its 1 ms sleeps
+ * end, for the CPU: its run queue delay (schedstat), which a CPU held by
+ * the job makes long. Unlike the wall clock, it leaves out most of the time
+ * that a busy host takes the guest's CPU away from the whole guest.
+ */
 struct cpu_watch {
 	pthread_t thread;
 	int cpu;
 	volatile bool stop;
+	bool measured;
 	int64_t worst_ns;
 };
+
+/* Nanoseconds this thread has waited on a run queue, or -1. */
+static int64_t run_queue_delay_ns(int fd)
+{
+	char buf[128];
+	long long on_cpu, delay;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return sscanf(buf, "%lld %lld", &on_cpu, &delay) == 2 ? delay : -1;
+}
 
 static void *watch_cpu(void *arg)
 {
 	struct cpu_watch *w = arg;
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+	int64_t before, after;
 	cpu_set_t set;
-	int64_t t0, late;
 
 	CPU_ZERO(&set);
 	CPU_SET(w->cpu, &set);
-	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
-		return NULL;
-	while (!w->stop) {
-		t0 = ncgpu_now_ns();
+	if (fd < 0 || pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		goto out;
+	before = run_queue_delay_ns(fd);
+	while (!w->stop && before >= 0) {
 		usleep(1000);
-		late = ncgpu_now_ns() - t0 - MSEC;
-		if (late > w->worst_ns)
-			w->worst_ns = late;
+		after = run_queue_delay_ns(fd);
+		if (after < 0)
+			break;
+		if (after - before > w->worst_ns)
+			w->worst_ns = after - before;
+		before = after;
+		w->measured = true;
 	}
+out:
+	if (fd >= 0)
+		close(fd);
 	return NULL;
 }
+
+/* A watched long job's duration and the longest run queue wait it caused. */
+struct yield_sample {
+	int64_t job_ms;
+	int64_t worst_ms;
+};
+
+static int watched_long_fill(int fd, uint32_t handle, struct yield_sample *sample)
+{
+	struct drm_ncgpu_cmd fills[LONG_FILL_CMDS];
+	struct cpu_watch watch[2] = { { .cpu = 0 }, { .cpu = 1 } };
+	uint32_t done = 0;
+	int64_t start;
+	int i, ret;
+
+	for (i = 0; i < LONG_FILL_CMDS; i++)
+		fills[i] = ncgpu_cmd_fill(handle, 0, LONG_FILL_BO_SIZE, FILL_VALUE + i);
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&watch[i].thread, NULL, watch_cpu, &watch[i]))
+			return -EAGAIN;
+	start = ncgpu_now_ns();
+	ret = ncgpu_submit_signalling(fd, fills, LONG_FILL_CMDS, &done);
+	if (!ret)
+		ret = ncgpu_syncobj_wait_for(fd, done, 60 * SEC);
+	sample->job_ms = (ncgpu_now_ns() - start) / MSEC;
+	sample->worst_ms = 0;
+	for (i = 0; i < 2; i++) {
+		watch[i].stop = true;
+		pthread_join(watch[i].thread, NULL);
+		if (!watch[i].measured && !ret)
+			ret = -ENODATA;
+		if (watch[i].worst_ns / MSEC > sample->worst_ms)
+			sample->worst_ms = watch[i].worst_ns / MSEC;
+	}
+	if (done)
+		ncgpu_syncobj_destroy(fd, done);
+	return ret;
+}
+
+#define YIELD_TRIES 3
 
 /*
  * Copy and fill loops reach a scheduling point every MiB: a job that writes
  * 1.5 GiB through a write-combined mapping must not hold a CPU for seconds, as
  * it would without them on a kernel that preempts only voluntarily (Debian's
  * default, where the soft lockup detector would report it). A thread on each
- * CPU sees how long it could not run.
+ * CPU sees how long it waits for its CPU.
+ *
+ * Without the scheduling points, a thread waited for more than half a FILL's
+ * time, every time; with them, a fifth at most, on a host so busy that it
+ * kept taking the guest's CPUs away. The bound is a third of a FILL: a busy
+ * host slows the FILLs as much as it delays the threads, so no fixed bound
+ * would hold on it (and the FILLs of a later try, on populated pages, are
+ * faster). Such a host can still delay one thread once for long, so the job
+ * gets three tries; a job that holds its CPU fails them all.
  */
-TEST_F_TIMEOUT(engine, long_fill_job_yields_the_cpu, 120)
+TEST_F_TIMEOUT(engine, long_fill_job_yields_the_cpu, 180)
 {
-	struct drm_ncgpu_cmd fills[LONG_FILL_CMDS];
-	struct cpu_watch watch[2] = { { .cpu = 0 }, { .cpu = 1 } };
-	int64_t start, job_ms, worst_ms = 0;
-	uint32_t handle, done;
-	int i;
+	struct yield_sample sample;
+	uint32_t handle;
+	int try, ret;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs");
@@ -304,26 +377,19 @@ TEST_F_TIMEOUT(engine, long_fill_job_yields_the_cpu, 120)
 	if (!access("/proc/lockdep", F_OK))
 		SKIP(return, "a debug kernel");
 	ASSERT_EQ(0, ncgpu_bo_create(self->fd, LONG_FILL_BO_SIZE, 0, &handle));
-	for (i = 0; i < LONG_FILL_CMDS; i++)
-		fills[i] = ncgpu_cmd_fill(handle, 0, LONG_FILL_BO_SIZE, FILL_VALUE + i);
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, pthread_create(&watch[i].thread, NULL, watch_cpu, &watch[i]));
-	start = ncgpu_now_ns();
-	ASSERT_EQ(0, ncgpu_submit_signalling(self->fd, fills, LONG_FILL_CMDS, &done));
-	ASSERT_EQ(0, ncgpu_syncobj_wait_for(self->fd, done, 60 * SEC));
-	job_ms = (ncgpu_now_ns() - start) / MSEC;
-	for (i = 0; i < 2; i++) {
-		watch[i].stop = true;
-		pthread_join(watch[i].thread, NULL);
-		if (watch[i].worst_ns / MSEC > worst_ms)
-			worst_ms = watch[i].worst_ns / MSEC;
+	for (try = 1; try <= YIELD_TRIES; try++) {
+		ret = watched_long_fill(self->fd, handle, &sample);
+		ASSERT_EQ(0, ret) TH_LOG("try %d: %s", try, strerror(-ret));
+		printf("# try %d: a job of %d x 512 MiB FILLs ran %lld ms; a thread waited for its CPU at most %lld ms\n",
+		       try, LONG_FILL_CMDS, (long long)sample.job_ms, (long long)sample.worst_ms);
+		fflush(stdout);
+		if (sample.worst_ms < sample.job_ms / (3 * LONG_FILL_CMDS))
+			break;
 	}
 	ncgpu_bo_close(self->fd, handle);
-	printf("# a job of %d x 512 MiB FILLs ran %lld ms; a CPU waited at most %lld ms\n",
-	       LONG_FILL_CMDS, (long long)job_ms, (long long)worst_ms);
-	fflush(stdout);
-	EXPECT_GT(600, worst_ms) TH_LOG("the job held a CPU for %lld ms", (long long)worst_ms);
-	EXPECT_LT(1500, job_ms) TH_LOG("the job was too short to hold a CPU long: the check is moot");
+	EXPECT_GE(YIELD_TRIES, try)
+		TH_LOG("in each of %d tries the job held a CPU for a third of a FILL's time or more",
+		       YIELD_TRIES);
 }
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
