@@ -12,7 +12,9 @@
 #                  need (root or sudo); only it and the check targets
 #                  install, other targets stop and name it
 #   make check-debug  the debug lane alone: every suite plus fault injection
-#                  and KUnit on a KASAN/lockdep/kmemleak kernel (x86_64)
+#                  and KUnit on a KASAN/lockdep/kmemleak kernel (x86_64) with
+#                  the patch series of upstream/ applied
+#   make check-series  each patch of upstream/ on its own (after check-debug)
 #   make bench     benchmarks in both guests and on the host; results and plot
 #                  in bench/results/ (BENCH_QUICK=1: fewer repetitions)
 #   make bench-check  the ratios "make bench" measured against their targets
@@ -107,7 +109,8 @@ README_EXAMPLE_BLOCK := awk '/^\#\# / { in_section = ($$0 == "\#\# Using libncgp
 	in_section && /^```/ { if (in_block) exit; in_block = 1; next } in_block' README.md
 
 .PHONY: all help deps deps-present module guest tools initramfs run shell vm-check lint cocci \
-	uapi-check check check-debug check-packages bench bench-check clean distclean FORCE
+	uapi-check check check-debug check-series check-packages bench bench-check clean \
+	distclean FORCE
 .DEFAULT_GOAL := all
 
 all: module guest
@@ -216,6 +219,11 @@ check: $(DEPS) $(SOURCE_TREE_STAMP) $(LINUX_SRC_STAMP)
 # (about 13 min on 2 cores), then reuses it.
 check-debug: $(DEPS) $(SOURCE_TREE_STAMP) $(LINUX_SRC_STAMP)
 	@debug/check-debug.sh
+
+# Each patch of upstream/ on its own, on the debug lane's kernel tree (after
+# make check-debug): checkpatch, kernel-doc and the DRM modules' build.
+check-series: $(DEPS) $(SOURCE_TREE_STAMP)
+	@debug/check-series.sh
 
 # The host part of "make bench" runs natively on this x86_64 machine, so it
 # is built as the x86_64 guest programs are. It shares the tool's statistics.

@@ -1,16 +1,22 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # "make check-debug": the debug lane, x86_64 only.
-#   kernel   Debian's linux-source-6.1 built with KASAN, lockdep, kmemleak,
-#            DMA-API debug, fault injection and KUnit (debug/build-kernel.sh;
-#            cached, rebuilt only when debug/debug.config changes)
-#   module   ncgpu.ko against it, W=1 and sparse, as in make check
+#   kernel   Debian's linux-source-6.1 with the series of upstream/ applied,
+#            built with KASAN, lockdep, kmemleak, DMA-API debug, fault
+#            injection and KUnit (debug/build-kernel.sh; cached, rebuilt
+#            incrementally when debug/debug.config or the series changes)
+#   series   kernel-doc finds nothing in the files the series changes
+#   module   ncgpu.ko against it, W=1 and sparse, as in make check: in core
+#            mode, on the core's drm_gem_sync() (kernel/sync/ drops out)
 #   kunit    ncgpu_kunit.ko from kernel/tests, W=1 and sparse
 #   planted  ncgpu_planted.ko, which allocates on the way to a fence's signal
 #   suites   every run of vm/suites.conf, then those of debug/suites.conf
-#            (fault injection, KUnit, a last kmemleak scan, the lockdep
-#            control that must see the planted allocation); any KASAN,
-#            lockdep, DMA-API or kmemleak report fails the run it shows in
+#            (fault injection, KUnit of ncgpu and of the series, a last
+#            kmemleak scan, the lockdep control that must see the planted
+#            allocation); any KASAN, lockdep, DMA-API or kmemleak report
+#            fails the run it shows in
+#   swiotlb  a second boot with swiotlb=force for debug/swiotlb.conf: vgem's
+#            cached buffers, imported into ncgpu, synced by DMA_BUF_IOCTL_SYNC
 # Prints check lines like make check and ends with "N passed, M failed";
 # full logs in $NCGPU_CACHE/check-debug/. Exits 1 if anything failed.
 set -u
@@ -49,6 +55,26 @@ kernel() {
 		echo "ok debug: the debug kernel builds"
 	else
 		echo "not ok debug: the debug kernel builds (see $NCGPU_CACHE/debug-kernel/build.log)"
+		return 1
+	fi
+}
+
+# The kernel's kernel-doc on every C file and header the series changes, as
+# they stand with the whole series applied.
+series_kernel_doc() {
+	src=$NCGPU_CACHE/debug-kernel/src
+	files=$(git -C "$src" diff --name-only base HEAD -- '*.c' '*.h')
+	if [ -z "$files" ]; then
+		echo "not ok debug: the series of upstream/ is applied to the kernel"
+		return 1
+	fi
+	# shellcheck disable=SC2086
+	if (cd "$src" && scripts/kernel-doc -none $files) >"$results/kernel-doc.out" 2>&1 &&
+		[ ! -s "$results/kernel-doc.out" ]; then
+		echo "ok debug: kernel-doc finds nothing in the files of the series"
+	else
+		echo "not ok debug: kernel-doc finds nothing in the files of the series"
+		sed 's/^/#   /' "$results/kernel-doc.out"
 		return 1
 	fi
 }
@@ -113,6 +139,21 @@ suites() {
 	"$NCGPU_ROOT/vm/parse-results.sh" x86_64
 }
 
+# The second boot (debug/env.sh), with the module and programs of the first.
+swiotlb_suites() {
+	main_work=$WORK
+	(
+		NCGPU_DEBUG_BOOT=swiotlb
+		export NCGPU_DEBUG_BOOT
+		load_target_env x86_64
+		rm -rf "$WORK"
+		mkdir -p "$WORK/bin"
+		cp "$main_work/ncgpu.ko" "$WORK/"
+		cp "$main_work/bin/"* "$WORK/bin/"
+		suites
+	)
+}
+
 summary() {
 	passed=$(cat "$results"/*.log | grep -c '^ok ')
 	failed=$(cat "$results"/*.log | grep -c '^not ok ')
@@ -134,10 +175,14 @@ mkdir -p "$results"
 : >"$results/timings"
 if step kernel kernel; then
 	load_target_env x86_64
+	step series series_kernel_doc
 	step module "$NCGPU_ROOT/scripts/build-module.sh" x86_64
 	step kunit kunit_module
 	step planted planted_module
 	# build-module.sh leaves a module to test only if it built without warnings.
-	[ -f "$WORK/ncgpu.ko" ] && step programs programs && step suites suites
+	if [ -f "$WORK/ncgpu.ko" ] && step programs programs; then
+		step suites suites
+		step swiotlb swiotlb_suites
+	fi
 fi
 summary

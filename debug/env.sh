@@ -19,4 +19,11 @@ debug_kernel_env() {
 	INITRAMFS_EXTRAS=$NCGPU_ROOT/debug/initramfs-extras.sh
 	# KASAN, lockdep and kmemleak slow the guest down several times.
 	: "${VM_TIMEOUT:=2400}"
+	# The lane's second boot: every DMA mapping bounces (swiotlb=force), so
+	# a dma-buf sync that does not happen leaves stale data.
+	if [ "${NCGPU_DEBUG_BOOT:-}" = swiotlb ]; then
+		WORK=$NCGPU_CACHE/$1-debug-swiotlb
+		SUITES=$NCGPU_ROOT/debug/swiotlb.conf
+		NCGPU_KERNEL_ARGS=swiotlb=force
+	fi
 }

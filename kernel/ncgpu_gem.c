@@ -4,9 +4,12 @@
  */
 
 #include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-resv.h>
 #include <linux/err.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
@@ -83,8 +86,51 @@ static int ncgpu_gem_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma
 	return ncgpu_restartable(ret);
 }
 
+/*
+ * The device reaches an imported buffer through the DMA addresses of ncgpu's
+ * mapping of it, as hardware would (the virtual device has no IOMMU: they
+ * are physical addresses). Where the DMA API bounces (swiotlb=force) they
+ * address bounce buffers, which only the exporter's dma-buf CPU access syncs
+ * keep in step with the buffer's pages, so a missing sync shows as stale
+ * data. This also keeps 6.1's shmem vmap, whose lock an exporting shmem
+ * driver takes too, out of the way.
+ *
+ * The attachment was mapped when the buffer was imported; SUBMIT makes this
+ * mapping while it prepares a job, before arming it, so that running the job
+ * allocates nothing and takes no reservation lock.
+ */
+static int ncgpu_bo_vmap_import(struct ncgpu_bo *bo, struct iosys_map *map)
+{
+	struct device *dev = bo->base.base.dev->dev;
+	size_t npages = bo->base.base.size >> PAGE_SHIFT, i = 0;
+	struct sg_dma_page_iter iter;
+	struct page **pages;
+	void *vaddr = NULL;
+
+	pages = kvmalloc_array(npages, sizeof(*pages), NCGPU_USER_GFP);
+	if (!pages)
+		return -ENOMEM;
+	for_each_sgtable_dma_page(bo->base.sgt, &iter, 0) {
+		dma_addr_t addr = sg_page_iter_dma_address(&iter);
+		unsigned long pfn = PHYS_PFN(dma_to_phys(dev, addr));
+
+		if (i == npages || offset_in_page(addr) || !pfn_valid(pfn))
+			break;
+		pages[i++] = pfn_to_page(pfn);
+	}
+	if (i == npages)
+		vaddr = vmap(pages, npages, VM_MAP, PAGE_KERNEL);
+	kvfree(pages);
+	if (i != npages)
+		return -EINVAL;
+	if (!vaddr)
+		return -ENOMEM;
+	iosys_map_set_vaddr(map, vaddr);
+	return 0;
+}
+
 /**
- * ncgpu_bo_vmap() - Map a BO into the kernel.
+ * ncgpu_bo_vmap() - Map a BO into the kernel, as the device sees it.
  * @bo: The BO.
  * @map: Out: the mapping, with the BO's CPU caching attribute.
  *
@@ -92,16 +138,10 @@ static int ncgpu_gem_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma
  */
 int ncgpu_bo_vmap(struct ncgpu_bo *bo, struct iosys_map *map)
 {
-	struct dma_buf_attachment *attach = bo->base.base.import_attach;
 	int ret;
 
-	/*
-	 * 6.1's shmem helper would map an import under the BO's vmap_lock, and
-	 * a shmem exporter (vgem) takes its own of the same lock class: lockdep
-	 * sees recursion. The exporter counts and locks its mappings itself.
-	 */
-	if (attach)
-		return dma_buf_vmap(attach->dmabuf, map);
+	if (bo->base.base.import_attach)
+		return ncgpu_bo_vmap_import(bo, map);
 
 	ret = ncgpu_bo_write_back_zeroing(bo);
 	if (ret)
@@ -116,10 +156,8 @@ int ncgpu_bo_vmap(struct ncgpu_bo *bo, struct iosys_map *map)
  */
 void ncgpu_bo_vunmap(struct ncgpu_bo *bo, struct iosys_map *map)
 {
-	struct dma_buf_attachment *attach = bo->base.base.import_attach;
-
-	if (attach)
-		dma_buf_vunmap(attach->dmabuf, map);
+	if (bo->base.base.import_attach)
+		vunmap(map->vaddr);
 	else
 		drm_gem_shmem_vunmap(&bo->base, map);
 }
@@ -139,9 +177,15 @@ static struct dma_buf *ncgpu_gem_prime_export(struct drm_gem_object *obj, int fl
 	struct ncgpu_bo *bo = to_ncgpu_bo(obj);
 	struct sg_table *sgt;
 
-	/* Exports are write-combined only: no importer sees non-coherent cached memory. */
+#ifndef DRM_GEM_SYNC_IN_CORE
+	/*
+	 * Exports are write-combined only: no importer sees non-coherent cached
+	 * memory. The core's export helper enforces it for the BOs that
+	 * BO_CREATE declared cached; the module's own layer leaves it to us.
+	 */
 	if (!drm_gem_sync_may_export(ncgpu_bo_device(bo)->io_coherent, bo->cpu_cached))
 		return ERR_PTR(-EINVAL);
+#endif
 
 	/*
 	 * Map the pages for ncgpu before any importer maps them. Importers'
@@ -154,6 +198,7 @@ static struct dma_buf *ncgpu_gem_prime_export(struct drm_gem_object *obj, int fl
 	return drm_gem_sync_prime_export(obj, flags);
 }
 
+/* drm_gem_sync() checked the access and the range; imports never get here. */
 static int ncgpu_gem_sync(struct drm_gem_object *obj, u64 offset, u64 size,
 			  enum drm_gem_object_access_flags access)
 {
@@ -162,35 +207,40 @@ static int ncgpu_gem_sync(struct drm_gem_object *obj, u64 offset, u64 size,
 
 	if (op < 0)
 		return op;
-	if (ncgpu_bo_has_device_view(bo))
-		return ncgpu_coherence_sync(bo, offset, size, op);
-	/* The exporter of an imported BO owns its caches. */
-	if (obj->import_attach)
-		return 0;
-	return drm_gem_shmem_sync(&bo->base, &bo->sg_index, offset, size, access);
+	if (!ncgpu_bo_has_device_view(bo))
+		return drm_gem_sync_shmem(&bo->base, &bo->sg_index, offset, size, access);
+	/* The emulated cache maintains whole lines, as a real one does. */
+	drm_gem_sync_widen(&offset, &size, ncgpu_bo_device(bo)->sync_granule, obj->size);
+	return ncgpu_coherence_sync(bo, offset, size, op);
 }
 
-static unsigned int ncgpu_gem_granule(const struct drm_gem_object *obj)
-{
-	return to_ncgpu_device(obj->dev)->sync_granule;
-}
+#define NCGPU_GEM_OBJECT_FUNCS \
+	.free		= ncgpu_gem_free, \
+	.print_info	= drm_gem_shmem_object_print_info, \
+	.pin		= drm_gem_shmem_object_pin, \
+	.unpin		= drm_gem_shmem_object_unpin, \
+	.get_sg_table	= drm_gem_shmem_object_get_sg_table, \
+	.vmap		= ncgpu_gem_vmap, \
+	.vunmap		= ncgpu_gem_vunmap, \
+	.mmap		= ncgpu_gem_mmap, \
+	.export		= ncgpu_gem_prime_export, \
+	.vm_ops		= &drm_gem_shmem_vm_ops
 
-static const struct drm_gem_sync_object_funcs ncgpu_gem_funcs = {
-	.gem = {
-		.free		= ncgpu_gem_free,
-		.print_info	= drm_gem_shmem_object_print_info,
-		.pin		= drm_gem_shmem_object_pin,
-		.unpin		= drm_gem_shmem_object_unpin,
-		.get_sg_table	= drm_gem_shmem_object_get_sg_table,
-		.vmap		= ncgpu_gem_vmap,
-		.vunmap		= ncgpu_gem_vunmap,
-		.mmap		= ncgpu_gem_mmap,
-		.export		= ncgpu_gem_prime_export,
-		.vm_ops		= &drm_gem_shmem_vm_ops,
-	},
+#ifdef DRM_GEM_SYNC_IN_CORE
+/* The core calls the sync hook of &drm_gem_object_funcs. */
+static const struct drm_gem_object_funcs ncgpu_gem_funcs = {
+	NCGPU_GEM_OBJECT_FUNCS,
 	.sync		= ncgpu_gem_sync,
-	.granule	= ncgpu_gem_granule,
 };
+#else
+/* kernel/sync/ finds the hook in its wrapper around the functions. */
+static const struct drm_gem_sync_object_funcs ncgpu_gem_sync_funcs = {
+	.gem		= { NCGPU_GEM_OBJECT_FUNCS },
+	.sync		= ncgpu_gem_sync,
+};
+
+#define ncgpu_gem_funcs (ncgpu_gem_sync_funcs.gem)
+#endif
 
 /**
  * ncgpu_gem_create_object() - Allocate an ncgpu BO for the shmem helpers.
@@ -209,7 +259,7 @@ struct drm_gem_object *ncgpu_gem_create_object(struct drm_device *drm, size_t si
 
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
-	bo->base.base.funcs = &ncgpu_gem_funcs.gem;
+	bo->base.base.funcs = &ncgpu_gem_funcs;
 	bo->cpu_cached = to_ncgpu_device(drm)->io_coherent;
 	mutex_init(&bo->view_lock);
 	/* Its nodes are charged to the memory cgroup of whoever makes them. */
@@ -248,6 +298,10 @@ int ncgpu_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *f
 	bo->create_flags = args->flags;
 	bo->cpu_cached = ndev->io_coherent || (args->flags & DRM_NCGPU_BO_WB_MMAP);
 	shmem->map_wc = !bo->cpu_cached;
+#ifdef DRM_GEM_SYNC_IN_CORE
+	/* Exports are write-combined only: the core's export helper refuses the others. */
+	drm_gem_prime_set_cpu_cached(&shmem->base, bo->cpu_cached, ndev->io_coherent);
+#endif
 
 	ret = drm_gem_handle_create(file, &shmem->base, &args->handle);
 	if (!ret)

@@ -4,6 +4,8 @@
 # tool ("ok lint: ..." / "not ok lint: ..." with the findings as "#" lines):
 #   kernel-doc -none   every documented item complete; any output fails
 #   checkpatch.pl      --strict with DRM's settings; any finding fails
+#   series             checkpatch.pl --strict, no exceptions, on each patch
+#                      of upstream/
 #   coccinelle         the kernel's semantic patches (LINT_COCCI=0 skips them)
 #   cppcheck           the userspace C (warning and portability classes)
 # Exits 1 if a check failed. MODULE_SRC overrides kernel/.
@@ -49,6 +51,15 @@ checkpatch() {
 		--ignore="$CHECKPATCH_IGNORE" -q --emacs --show-types -f $(sources)
 }
 
+# The patches of upstream/ as a maintainer would check them: plain --strict.
+# (kernel-doc runs on the patched files in the debug lane.)
+checkpatch_series() {
+	find "$NCGPU_ROOT/upstream" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-*' | LC_ALL=C sort |
+		xargs -r perl "$LINUX_SRC/scripts/checkpatch.pl" --no-tree --strict -q --emacs \
+			--show-types
+}
+
 # Report mode of every semantic patch that has one, as "make coccicheck".
 # Those with OCaml rules need an OCaml compiler, which Debian's coccinelle
 # does not bring: they are left out. Most of a script's time is spatch
@@ -83,6 +94,7 @@ mkdir -p "$out"
 say "[lint] kernel-doc, checkpatch, cppcheck$([ "$LINT_COCCI" = 1 ] && echo ", coccinelle")"
 check "kernel-doc -none finds nothing" kernel_doc
 check "checkpatch.pl --strict finds nothing" checkpatch
+check "checkpatch.pl --strict finds nothing in the series of upstream/" checkpatch_series
 check "cppcheck finds nothing in the userspace C" cppcheck_userspace
 [ "$LINT_COCCI" = 1 ] && check "coccinelle (report mode) finds nothing" coccinelle
 [ "$failures" = 0 ]

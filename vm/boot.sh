@@ -69,8 +69,10 @@ guest_env() {
 
 # Debian's kernel zeroes every page it allocates (init_on_alloc); without
 # that, a driver that hands out unzeroed memory shows it to the leak tests.
+# NCGPU_KERNEL_ARGS: more kernel parameters (a lane's, such as swiotlb=force).
 cmdline() {
-	echo "console=$(console) panic=-1 init_on_alloc=0 $quiet ncgpu_mode=$mode ncgpu_out=$out" \
+	echo "console=$(console) panic=-1 init_on_alloc=0 $quiet ${NCGPU_KERNEL_ARGS:-}" \
+		"ncgpu_mode=$mode ncgpu_out=$out" \
 		"${NCGPU_PARAMS:+ncgpu_params=$(echo "$NCGPU_PARAMS" | tr ' ' ,)}" \
 		"${NCGPU_BENCH:+ncgpu_bench=$(echo "$NCGPU_BENCH" | tr ' ' ,)}$(guest_env)"
 }

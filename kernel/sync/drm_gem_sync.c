@@ -7,7 +7,6 @@
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/fs.h>
-#include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -27,31 +26,39 @@
 /**
  * DOC: overview
  *
+ * The module's own copy of the generic GEM sync layer, for kernels whose DRM
+ * core lacks it, such as Debian's 6.1. upstream/ has the same layer as a
+ * patch series for the core; with the series applied, Kbuild leaves this file
+ * out and the driver uses the core's (see drm_gem_sync.h).
+ *
  * A GEM object that the CPU maps write-back cached while a device that does
  * not snoop the CPU caches uses it needs explicit cache maintenance. This
  * layer does it on exact byte ranges: drm_gem_sync() validates the access
- * flags and the range, widens the range to the object's maintenance granule
- * and calls the object's sync hook; nothing beyond the granules that intersect
- * the range is touched. drm_gem_sync() never waits for the device, never
- * migrates memory and never takes ownership of the object, so the CPU and the
- * device may use disjoint granules of one object at the same time.
+ * flags and the range and calls the object's sync hook, which maintains the
+ * cache lines that intersect the range and no others. drm_gem_sync() never
+ * waits for the device, never migrates memory and never takes ownership of
+ * the object, so the CPU and the device may use disjoint parts of one object
+ * at the same time.
  *
  * The layer also provides:
  *
- * - drm_gem_shmem_sync(), a sync hook for shmem objects doing DMA-API
+ * - drm_gem_sync_shmem(), a sync hook for shmem objects doing DMA-API
  *   maintenance on the DMA segments that cover the range, found through a
  *   &struct drm_gem_sync_sg_index;
  * - drm_gem_sync_dmabuf_ops, PRIME dma-buf operations whose
  *   begin/end_cpu_access run the sync hook on the whole buffer and sync every
  *   importer's mapping, with drm_gem_sync_prime_export() and
  *   drm_gem_sync_prime_import() to use them;
- * - drm_gem_sync_may_export(), the export policy.
+ * - drm_gem_sync_may_export(), the export policy, which a driver checks in
+ *   its export hook (the core's export helper enforces it instead).
  *
- * The hooks live in &struct drm_gem_sync_object_funcs, which wraps the
+ * The hook lives in &struct drm_gem_sync_object_funcs, which wraps the
  * object's &drm_gem_object_funcs because Linux 6.1 has no sync member there.
  *
- * Lock order: the object's &struct dma_resv, then
- * &drm_gem_shmem_object.pages_lock.
+ * Locking: callers of drm_gem_sync() may hold the object's reservation lock
+ * (the dma-buf CPU access hooks) or not (a driver's sync ioctl), so hooks
+ * neither take nor rely on it. Lock order: the object's &struct dma_resv,
+ * then &drm_gem_shmem_object.pages_lock.
  */
 
 /**
@@ -82,97 +89,28 @@
  */
 
 /**
- * drm_gem_sync_op_for_access() - the cache operation an access needs
- * @access: &enum drm_gem_object_access_flags, as a plain value so that
- *          unknown bits can be rejected
- *
- * Return: %DRM_GEM_SYNC_CLEAN before a device access,
- * %DRM_GEM_SYNC_CLEAN_INVALIDATE before a CPU access, or -EINVAL when
- * @access has unknown bits or neither reads nor writes.
- */
-int drm_gem_sync_op_for_access(u32 access)
-{
-	const u32 known = DRM_GEM_OBJECT_ACCESSOR_MASK |
-			  DRM_GEM_OBJECT_ACCESS_TYPE_MASK;
-
-	if ((access & ~known) || !(access & DRM_GEM_OBJECT_ACCESS_TYPE_MASK))
-		return -EINVAL;
-
-	if ((access & DRM_GEM_OBJECT_ACCESSOR_MASK) == DRM_GEM_OBJECT_DEV_ACCESS)
-		return DRM_GEM_SYNC_CLEAN;
-
-	return DRM_GEM_SYNC_CLEAN_INVALIDATE;
-}
-
-/**
- * drm_gem_sync_access_from_dma_dir() - access type of a dma-buf CPU access
+ * drm_gem_sync_access_from_dma_dir() - access type of one side of a dma-buf CPU access
  * @dir: the direction given to &dma_buf_ops.begin_cpu_access or
  *       &dma_buf_ops.end_cpu_access
+ * @cpu: the access type of the CPU's side, else of the device's
  *
- * Maps the directions as DMA_BUF_IOCTL_SYNC produces them from its flags.
+ * The direction names the flow of data: DMA_TO_DEVICE means that the CPU
+ * writes and the device reads, DMA_FROM_DEVICE the reverse.
  *
- * Return: %DRM_GEM_OBJECT_READ_ACCESS for DMA_FROM_DEVICE,
- * %DRM_GEM_OBJECT_WRITE_ACCESS for DMA_TO_DEVICE, %DRM_GEM_OBJECT_RW_ACCESS
- * for DMA_BIDIRECTIONAL, -EINVAL otherwise.
+ * Return: the access type, or -EINVAL for another direction.
  */
-int drm_gem_sync_access_from_dma_dir(enum dma_data_direction dir)
+int drm_gem_sync_access_from_dma_dir(enum dma_data_direction dir, bool cpu)
 {
 	switch (dir) {
-	case DMA_FROM_DEVICE:
-		return DRM_GEM_OBJECT_READ_ACCESS;
-	case DMA_TO_DEVICE:
-		return DRM_GEM_OBJECT_WRITE_ACCESS;
 	case DMA_BIDIRECTIONAL:
 		return DRM_GEM_OBJECT_RW_ACCESS;
+	case DMA_TO_DEVICE:
+		return cpu ? DRM_GEM_OBJECT_WRITE_ACCESS : DRM_GEM_OBJECT_READ_ACCESS;
+	case DMA_FROM_DEVICE:
+		return cpu ? DRM_GEM_OBJECT_READ_ACCESS : DRM_GEM_OBJECT_WRITE_ACCESS;
 	default:
 		return -EINVAL;
 	}
-}
-
-/**
- * drm_gem_sync_check_range() - check a byte range against an object's size
- * @obj_size: the object's size in bytes
- * @offset: the range's first byte
- * @size: the range's length in bytes; 0 is valid
- *
- * Return: 0 when [@offset, @offset + @size) lies inside the object, -EINVAL
- * when @offset + @size wraps or exceeds @obj_size.
- */
-int drm_gem_sync_check_range(u64 obj_size, u64 offset, u64 size)
-{
-	u64 end;
-
-	if (check_add_overflow(offset, size, &end) || end > obj_size)
-		return -EINVAL;
-
-	return 0;
-}
-
-/**
- * drm_gem_sync_widen() - widen a range outward to whole granules
- * @offset: in: the range's first byte; out: rounded down to @granule
- * @size: in: the range's length; out: the widened length
- * @granule: the maintenance granule, a power of two
- * @obj_size: the object's size; the widened range never goes beyond it
- *
- * The range must have passed drm_gem_sync_check_range(). An empty range stays
- * empty and unmoved.
- */
-void drm_gem_sync_widen(u64 *offset, u64 *size, unsigned int granule,
-			u64 obj_size)
-{
-	u64 mask = granule ? (u64)granule - 1 : 0;
-	u64 start = *offset & ~mask;
-	u64 end = *offset + *size;
-	u64 tail = (mask + 1 - (end & mask)) & mask;
-
-	if (!*size)
-		return;
-
-	/* Computed as a difference so that an end near U64_MAX cannot wrap. */
-	end += min(tail, obj_size - end);
-	*offset = start;
-	*size = end - start;
 }
 
 /**
@@ -183,19 +121,19 @@ void drm_gem_sync_widen(u64 *offset, u64 *size, unsigned int granule,
  * @size: the range's length in bytes
  * @access: who accesses the range next, and how
  *
- * Validates @access and the range, widens the range outward to the object's
- * granule and runs &drm_gem_sync_object_funcs.sync on it. See "access flags
- * and cache operations" for what each access needs.
+ * Validates @access and the range and runs &drm_gem_sync_object_funcs.sync
+ * on exactly that range. See "access flags and cache operations" for what
+ * each access needs. Imported objects are refused: CPU access to an import
+ * goes through its exporter's dma-buf.
  *
  * Return: 0 on success (also for an empty range and for objects without a
- * sync hook), -EINVAL for invalid @access or a range outside the object, or
- * the hook's error.
+ * sync hook), -EINVAL for invalid @access, a range outside the object or an
+ * imported object, or the hook's error.
  */
 int drm_gem_sync(struct drm_gem_object *obj, u64 offset, u64 size,
 		 enum drm_gem_object_access_flags access)
 {
 	const struct drm_gem_sync_object_funcs *funcs;
-	unsigned int granule;
 	int ret;
 
 	ret = drm_gem_sync_op_for_access(access);
@@ -203,18 +141,15 @@ int drm_gem_sync(struct drm_gem_object *obj, u64 offset, u64 size,
 		return ret;
 
 	ret = drm_gem_sync_check_range(obj->size, offset, size);
-	if (ret || !size)
+	if (ret)
 		return ret;
 
-	funcs = to_drm_gem_sync_funcs(obj);
-	if (!funcs->sync)
-		return 0;
-
-	granule = funcs->granule ? funcs->granule(obj) : dma_get_cache_alignment();
-	if (drm_WARN_ON_ONCE(obj->dev, !is_power_of_2(granule)))
+	if (obj->import_attach)
 		return -EINVAL;
 
-	drm_gem_sync_widen(&offset, &size, granule, obj->size);
+	funcs = to_drm_gem_sync_funcs(obj);
+	if (!size || !funcs->sync)
+		return 0;
 
 	return funcs->sync(obj, offset, size, access);
 }
@@ -372,7 +307,7 @@ static int drm_gem_shmem_sync_locked(struct drm_gem_shmem_object *shmem,
 }
 
 /**
- * drm_gem_shmem_sync() - DMA-API cache maintenance on a range of a shmem object
+ * drm_gem_sync_shmem() - DMA-API cache maintenance on a range of a shmem object
  * @shmem: the object
  * @index: @shmem's segment index, embedded in the driver's buffer object
  * @offset: the range's first byte
@@ -397,7 +332,7 @@ static int drm_gem_shmem_sync_locked(struct drm_gem_shmem_object *shmem,
  * object, or an imported object (its exporter owns the caches); -ENOMEM when
  * the index cannot be allocated.
  */
-int drm_gem_shmem_sync(struct drm_gem_shmem_object *shmem,
+int drm_gem_sync_shmem(struct drm_gem_shmem_object *shmem,
 		       struct drm_gem_sync_sg_index *index, u64 offset,
 		       u64 size, enum drm_gem_object_access_flags access)
 {
@@ -438,6 +373,8 @@ struct drm_gem_sync_attachment {
 	struct mutex lock;
 	/** @sgt: the importer's mapping, NULL when unmapped. */
 	struct sg_table *sgt;
+	/** @dir: the direction @sgt was mapped with. */
+	enum dma_data_direction dir;
 };
 
 static int drm_gem_sync_dmabuf_attach(struct dma_buf *dmabuf,
@@ -483,6 +420,7 @@ drm_gem_sync_map_dma_buf(struct dma_buf_attachment *attach,
 	if (!IS_ERR(sgt)) {
 		mutex_lock(&state->lock);
 		state->sgt = sgt;
+		state->dir = dir;
 		mutex_unlock(&state->lock);
 	}
 
@@ -503,6 +441,10 @@ static void drm_gem_sync_unmap_dma_buf(struct dma_buf_attachment *attach,
 	drm_gem_unmap_dma_buf(attach, sgt, dir);
 }
 
+/*
+ * A mapping made for one direction is synced in that direction, as the DMA
+ * API wants; a bidirectional one in the direction of the CPU access.
+ */
 static void drm_gem_sync_importers(struct dma_buf *dmabuf,
 				   enum dma_data_direction dir, bool for_device)
 {
@@ -512,12 +454,14 @@ static void drm_gem_sync_importers(struct dma_buf *dmabuf,
 
 	list_for_each_entry(attach, &dmabuf->attachments, node) {
 		struct drm_gem_sync_attachment *state = attach->priv;
+		enum dma_data_direction sync_dir;
 
 		mutex_lock(&state->lock);
+		sync_dir = state->dir == DMA_BIDIRECTIONAL ? dir : state->dir;
 		if (state->sgt && for_device)
-			dma_sync_sgtable_for_device(attach->dev, state->sgt, dir);
+			dma_sync_sgtable_for_device(attach->dev, state->sgt, sync_dir);
 		else if (state->sgt)
-			dma_sync_sgtable_for_cpu(attach->dev, state->sgt, dir);
+			dma_sync_sgtable_for_cpu(attach->dev, state->sgt, sync_dir);
 		mutex_unlock(&state->lock);
 	}
 }
@@ -562,7 +506,7 @@ int drm_gem_sync_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 					 enum dma_data_direction dir)
 {
 	struct drm_gem_object *obj = dmabuf->priv;
-	int access = drm_gem_sync_access_from_dma_dir(dir);
+	int access = drm_gem_sync_access_from_dma_dir(dir, true);
 	int ret;
 
 	if (access < 0)
@@ -599,7 +543,7 @@ int drm_gem_sync_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 				       enum dma_data_direction dir)
 {
 	struct drm_gem_object *obj = dmabuf->priv;
-	int access = drm_gem_sync_access_from_dma_dir(dir);
+	int access = drm_gem_sync_access_from_dma_dir(dir, false);
 	int ret;
 
 	if (access < 0)

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit tests of the pure logic of the generic GEM sync layer: range checks,
- * granule widening, access flags, the export policy and the DMA segment
- * lookup.
+ * KUnit tests of the helpers of drm_gem_sync.h that the driver uses in both
+ * forms of the sync layer: range checks, granule widening and the cache
+ * operation of each access. The layer itself is tested in the kernel, by
+ * the drm_gem_sync_test suites of the series in upstream/.
  *
  * Copyright (C) 2026 The ncgpu authors
  */
 
 #include <kunit/test.h>
 
-#include <linux/dma-direction.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/module.h>
@@ -224,193 +224,6 @@ static void drm_test_gem_sync_op_for_access_by_accessor(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, drm_gem_sync_op_for_access(t->access), t->expected);
 }
 
-/**
- * struct drm_gem_sync_dma_dir_case - a drm_gem_sync_access_from_dma_dir() call
- * @name: what the case checks
- * @dir: the dma-buf CPU access direction
- * @expected: the expected access type or negative error code
- */
-struct drm_gem_sync_dma_dir_case {
-	const char *name;
-	enum dma_data_direction dir;
-	int expected;
-};
-
-static const struct drm_gem_sync_dma_dir_case drm_gem_sync_dma_dir_cases[] = {
-	{ "from_device_reads", DMA_FROM_DEVICE, DRM_GEM_OBJECT_READ_ACCESS },
-	{ "to_device_writes", DMA_TO_DEVICE, DRM_GEM_OBJECT_WRITE_ACCESS },
-	{ "bidirectional_reads_and_writes", DMA_BIDIRECTIONAL, DRM_GEM_OBJECT_RW_ACCESS },
-	{ "none_is_invalid", DMA_NONE, -EINVAL },
-	{ "unknown_is_invalid", (enum dma_data_direction)42, -EINVAL },
-};
-
-static void drm_gem_sync_dma_dir_desc(const struct drm_gem_sync_dma_dir_case *t, char *desc)
-{
-	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(drm_gem_sync_dma_dir, drm_gem_sync_dma_dir_cases, drm_gem_sync_dma_dir_desc);
-
-static void drm_test_gem_sync_access_from_dma_dir_by_direction(struct kunit *test)
-{
-	const struct drm_gem_sync_dma_dir_case *t = test->param_value;
-
-	KUNIT_EXPECT_EQ(test, drm_gem_sync_access_from_dma_dir(t->dir), t->expected);
-}
-
-/*
- * A CPU access mapped from a dma-buf direction must be valid and need the
- * CPU's operation.
- */
-static void drm_test_gem_sync_access_from_dma_dir_gives_valid_cpu_access(struct kunit *test)
-{
-	static const enum dma_data_direction dirs[] = {
-		DMA_FROM_DEVICE, DMA_TO_DEVICE, DMA_BIDIRECTIONAL,
-	};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
-		int access = drm_gem_sync_access_from_dma_dir(dirs[i]);
-
-		KUNIT_ASSERT_GT(test, access, 0);
-		KUNIT_EXPECT_EQ(test,
-				drm_gem_sync_op_for_access(DRM_GEM_OBJECT_CPU_ACCESS | access),
-				DRM_GEM_SYNC_CLEAN_INVALIDATE);
-		KUNIT_EXPECT_EQ(test,
-				drm_gem_sync_op_for_access(DRM_GEM_OBJECT_DEV_ACCESS | access),
-				DRM_GEM_SYNC_CLEAN);
-	}
-}
-
-/**
- * struct drm_gem_sync_export_case - a drm_gem_sync_may_export() call
- * @name: what the case checks
- * @device_coherent: the device snoops the CPU caches
- * @cpu_cached: the object is mapped write-back cached
- * @expected: whether the object may be exported
- */
-struct drm_gem_sync_export_case {
-	const char *name;
-	bool device_coherent;
-	bool cpu_cached;
-	bool expected;
-};
-
-static const struct drm_gem_sync_export_case drm_gem_sync_export_cases[] = {
-	{ "noncoherent_write_combined", false, false, true },
-	{ "noncoherent_cached_refused", false, true, false },
-	{ "coherent_write_combined", true, false, true },
-	{ "coherent_cached", true, true, true },
-};
-
-static void drm_gem_sync_export_desc(const struct drm_gem_sync_export_case *t, char *desc)
-{
-	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(drm_gem_sync_export, drm_gem_sync_export_cases, drm_gem_sync_export_desc);
-
-static void drm_test_gem_sync_may_export_no_cached_noncoherent(struct kunit *test)
-{
-	const struct drm_gem_sync_export_case *t = test->param_value;
-
-	KUNIT_EXPECT_EQ(test, drm_gem_sync_may_export(t->device_coherent, t->cpu_cached),
-			t->expected);
-}
-
-/* Segments of 1, 2, 1, 16, 3 and 1 pages, as a shmem table might have. */
-static const u64 drm_gem_sync_seg_start[] = { 0, 4096, 12288, 16384, 81920, 94208 };
-#define DRM_GEM_SYNC_SEG_END 98304ULL
-
-/**
- * struct drm_gem_sync_lookup_case - a drm_gem_sync_sg_index_lookup() call
- * @name: what the case checks
- * @seg_start: the segments' start offsets
- * @nents: the number of segments
- * @offset: the offset looked up
- * @expected: the expected segment index or negative error code
- */
-struct drm_gem_sync_lookup_case {
-	const char *name;
-	const u64 *seg_start;
-	unsigned int nents;
-	u64 offset;
-	int expected;
-};
-
-static const u64 drm_gem_sync_late_start[] = { 4096, 8192 };
-
-static const struct drm_gem_sync_lookup_case drm_gem_sync_lookup_cases[] = {
-	{ "first_byte", drm_gem_sync_seg_start, 6, 0, 0 },
-	{ "end_of_first_segment", drm_gem_sync_seg_start, 6, 4095, 0 },
-	{ "start_of_second_segment", drm_gem_sync_seg_start, 6, 4096, 1 },
-	{ "inside_a_long_segment", drm_gem_sync_seg_start, 6, 50000, 3 },
-	{ "end_of_a_long_segment", drm_gem_sync_seg_start, 6, 81919, 3 },
-	{ "start_of_last_segment", drm_gem_sync_seg_start, 6, 94208, 5 },
-	{ "past_the_end_is_last_segment", drm_gem_sync_seg_start, 6, U64_MAX, 5 },
-	{ "single_segment", drm_gem_sync_seg_start, 1, 123456, 0 },
-	{ "two_segments_first", drm_gem_sync_seg_start, 2, 4095, 0 },
-	{ "two_segments_second", drm_gem_sync_seg_start, 2, 4096, 1 },
-	{ "no_segments", drm_gem_sync_seg_start, 0, 0, -ERANGE },
-	{ "before_the_first_segment", drm_gem_sync_late_start, 2, 4095, -ERANGE },
-	{ "more_segments_than_int_max", drm_gem_sync_seg_start, (unsigned int)INT_MAX + 1, 0,
-	  -ERANGE },
-};
-
-static void drm_gem_sync_lookup_desc(const struct drm_gem_sync_lookup_case *t, char *desc)
-{
-	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(drm_gem_sync_lookup, drm_gem_sync_lookup_cases, drm_gem_sync_lookup_desc);
-
-static void drm_test_gem_sync_sg_index_lookup_finds_segment(struct kunit *test)
-{
-	const struct drm_gem_sync_lookup_case *t = test->param_value;
-
-	KUNIT_EXPECT_EQ(test, drm_gem_sync_sg_index_lookup(t->seg_start, t->nents, t->offset),
-			t->expected);
-}
-
-static int drm_gem_sync_linear_lookup(const u64 *seg_start, unsigned int nents, u64 offset)
-{
-	int i;
-
-	for (i = nents - 1; i >= 0; i--)
-		if (seg_start[i] <= offset)
-			return i;
-	return -ERANGE;
-}
-
-/* Every prefix of the table, every 256th offset and every segment edge. */
-static void drm_test_gem_sync_sg_index_lookup_matches_linear_search(struct kunit *test)
-{
-	unsigned int nents, i;
-	u64 offset;
-
-	for (nents = 1; nents <= ARRAY_SIZE(drm_gem_sync_seg_start); nents++) {
-		for (offset = 0; offset < DRM_GEM_SYNC_SEG_END; offset += 256)
-			KUNIT_ASSERT_EQ_MSG(test,
-					    drm_gem_sync_sg_index_lookup(drm_gem_sync_seg_start,
-									 nents, offset),
-					    drm_gem_sync_linear_lookup(drm_gem_sync_seg_start,
-								       nents, offset),
-					    "%u segments, offset %llu", nents, offset);
-		for (i = 1; i < nents; i++) {
-			offset = drm_gem_sync_seg_start[i];
-			KUNIT_ASSERT_EQ_MSG(test,
-					    drm_gem_sync_sg_index_lookup(drm_gem_sync_seg_start,
-									 nents, offset - 1),
-					    (int)i - 1, "%u segments, offset %llu", nents,
-					    offset - 1);
-			KUNIT_ASSERT_EQ_MSG(test,
-					    drm_gem_sync_sg_index_lookup(drm_gem_sync_seg_start,
-									 nents, offset),
-					    (int)i, "%u segments, offset %llu", nents, offset);
-		}
-	}
-}
-
 static struct kunit_case drm_gem_sync_range_tests[] = {
 	KUNIT_CASE_PARAM(drm_test_gem_sync_check_range_rejects_outside_or_wrapping,
 			 drm_gem_sync_range_gen_params),
@@ -437,9 +250,6 @@ static struct kunit_suite drm_gem_sync_widen_test_suite = {
 static struct kunit_case drm_gem_sync_access_tests[] = {
 	KUNIT_CASE_PARAM(drm_test_gem_sync_op_for_access_by_accessor,
 			 drm_gem_sync_op_gen_params),
-	KUNIT_CASE_PARAM(drm_test_gem_sync_access_from_dma_dir_by_direction,
-			 drm_gem_sync_dma_dir_gen_params),
-	KUNIT_CASE(drm_test_gem_sync_access_from_dma_dir_gives_valid_cpu_access),
 	{ }
 };
 
@@ -448,34 +258,9 @@ static struct kunit_suite drm_gem_sync_access_test_suite = {
 	.test_cases = drm_gem_sync_access_tests,
 };
 
-static struct kunit_case drm_gem_sync_export_tests[] = {
-	KUNIT_CASE_PARAM(drm_test_gem_sync_may_export_no_cached_noncoherent,
-			 drm_gem_sync_export_gen_params),
-	{ }
-};
-
-static struct kunit_suite drm_gem_sync_export_test_suite = {
-	.name = "drm_gem_sync_may_export",
-	.test_cases = drm_gem_sync_export_tests,
-};
-
-static struct kunit_case drm_gem_sync_lookup_tests[] = {
-	KUNIT_CASE_PARAM(drm_test_gem_sync_sg_index_lookup_finds_segment,
-			 drm_gem_sync_lookup_gen_params),
-	KUNIT_CASE(drm_test_gem_sync_sg_index_lookup_matches_linear_search),
-	{ }
-};
-
-static struct kunit_suite drm_gem_sync_lookup_test_suite = {
-	.name = "drm_gem_sync_sg_index_lookup",
-	.test_cases = drm_gem_sync_lookup_tests,
-};
-
 kunit_test_suites(&drm_gem_sync_range_test_suite,
 		  &drm_gem_sync_widen_test_suite,
-		  &drm_gem_sync_access_test_suite,
-		  &drm_gem_sync_export_test_suite,
-		  &drm_gem_sync_lookup_test_suite);
+		  &drm_gem_sync_access_test_suite);
 
-MODULE_DESCRIPTION("KUnit tests of the generic GEM sync layer");
+MODULE_DESCRIPTION("KUnit tests of the GEM sync helpers of ncgpu");
 MODULE_LICENSE("GPL");

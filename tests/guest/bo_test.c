@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE
 #include <stdbool.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -826,8 +825,6 @@ TEST_F(bo_query_info, zeroes_pad)
  */
 NCGPU_DEVICE_FIXTURE(bo_memtype)
 
-#define PAT_MEMTYPE_LIST "/sys/kernel/debug/x86/pat_memtype_list"
-#define KPF_ARCH 38
 #define KPF_UNCACHED 39
 #define MEMTYPE_BO_PAGES 256
 
@@ -836,46 +833,9 @@ struct memtype_change {
 	long freed;	/* WC pages lost when the BO is freed */
 };
 
-/* NULL when the page-type check can run here, else why not. */
-static const char *memtype_check_unavailable(void)
-{
-#if defined(__x86_64__)
-	if (access(PAT_MEMTYPE_LIST, R_OK))
-		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	/* debugfs has this file only when PAT is enabled. */
-	if (access(PAT_MEMTYPE_LIST, R_OK))
-		return "PAT is not enabled (no " PAT_MEMTYPE_LIST ")";
-	if (access("/proc/kpageflags", R_OK))
-		return "/proc/kpageflags is not readable";
-	return NULL;
-#else
-	return "page memory types are only checked on x86_64";
-#endif
-}
-
-/* Counts RAM pages whose PAT memory type is write-combining, or -errno. */
-static long count_wc_pages(void)
-{
-	static uint64_t flags[8192];
-	long count = 0;
-	ssize_t n, i;
-	int fd;
-
-	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, flags, sizeof(flags))) > 0)
-		for (i = 0; i < n / (ssize_t)sizeof(flags[0]); i++)
-			count += ((flags[i] >> KPF_ARCH) & 3) == 1;
-	if (n < 0)
-		count = -errno;
-	close(fd);
-	return count;
-}
-
 static long wc_pages(struct __test_metadata *_metadata)
 {
-	long count = count_wc_pages();
+	long count = ncgpu_count_wc_pages();
 
 	ASSERT_LE(0, count) TH_LOG("reading /proc/kpageflags: %s", strerror(-count));
 	return count;
@@ -902,7 +862,7 @@ static struct memtype_change measure_memtype(struct __test_metadata *_metadata, 
 
 TEST_F(bo_memtype, default_bo_is_write_combined_unless_io_coherent)
 {
-	const char *why = memtype_check_unavailable();
+	const char *why = ncgpu_memtype_check_unavailable();
 	struct memtype_change change;
 
 	if (why)
@@ -920,7 +880,7 @@ TEST_F(bo_memtype, default_bo_is_write_combined_unless_io_coherent)
 
 TEST_F(bo_memtype, wb_mmap_bo_is_write_back)
 {
-	const char *why = memtype_check_unavailable();
+	const char *why = ncgpu_memtype_check_unavailable();
 	struct memtype_change change;
 
 	if (why)
@@ -932,7 +892,7 @@ TEST_F(bo_memtype, wb_mmap_bo_is_write_back)
 
 TEST_F(bo_memtype, freed_bo_pages_return_to_write_back)
 {
-	const char *why = memtype_check_unavailable();
+	const char *why = ncgpu_memtype_check_unavailable();
 	struct memtype_change change;
 
 	if (why)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -448,6 +449,50 @@ static inline int ncgpu_evict_chaos(void)
 	int ret = ncgpu_module_param("evict_chaos", buf, sizeof(buf));
 
 	return ret ? ret : atoi(buf);
+}
+
+/*
+ * x86 keeps the PAT memory type of RAM pages in page flags, which
+ * /proc/kpageflags exposes (PG_arch_1 and PG_uncached).
+ */
+#define NCGPU_PAT_MEMTYPE_LIST "/sys/kernel/debug/x86/pat_memtype_list"
+#define NCGPU_KPF_ARCH 38
+
+/* NULL when the page-type check can run here, else why not. */
+static inline const char *ncgpu_memtype_check_unavailable(void)
+{
+#if defined(__x86_64__)
+	if (access(NCGPU_PAT_MEMTYPE_LIST, R_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	/* debugfs has this file only when PAT is enabled. */
+	if (access(NCGPU_PAT_MEMTYPE_LIST, R_OK))
+		return "PAT is not enabled (no " NCGPU_PAT_MEMTYPE_LIST ")";
+	if (access("/proc/kpageflags", R_OK))
+		return "/proc/kpageflags is not readable";
+	return NULL;
+#else
+	return "page memory types are only checked on x86_64";
+#endif
+}
+
+/* Counts RAM pages whose PAT memory type is write-combining, or -errno. */
+static inline long ncgpu_count_wc_pages(void)
+{
+	static uint64_t flags[8192];
+	long count = 0;
+	ssize_t n, i;
+	int fd;
+
+	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, flags, sizeof(flags))) > 0)
+		for (i = 0; i < n / (ssize_t)sizeof(flags[0]); i++)
+			count += ((flags[i] >> NCGPU_KPF_ARCH) & 3) == 1;
+	if (n < 0)
+		count = -errno;
+	close(fd);
+	return count;
 }
 
 /* Creates a dumb BO of @size bytes (a multiple of 4096) on a KMS-less card node. */
