@@ -11,11 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_test.h"
 
 /* sizeof(struct drm_ncgpu_dev_info) in uAPI 1.0, an ABI constant. */
@@ -43,7 +39,7 @@ static uint64_t page_round_up(uint64_t size)
 	return (size + page - 1) / page * page;
 }
 
-static bool io_coherent(const struct ncgpu_device *dev)
+static bool io_coherent(const struct ncgpu_test_device *dev)
 {
 	return dev->info.coherency == DRM_NCGPU_COHERENCY_IO;
 }
@@ -110,7 +106,7 @@ static uint32_t create_bo(struct __test_metadata *_metadata, int fd, uint64_t si
 			  uint32_t flags)
 {
 	uint32_t handle = 0;
-	int ret = ncgpu_bo_create(fd, size, flags, &handle);
+	int ret = __ncgpu_bo_create(fd, size, flags, &handle);
 
 	ASSERT_EQ(0, ret) TH_LOG("BO_CREATE(size %llu, flags %#x): %s",
 				 (unsigned long long)size, flags, strerror(-ret));
@@ -120,7 +116,7 @@ static uint32_t create_bo(struct __test_metadata *_metadata, int fd, uint64_t si
 static void *map_bo(struct __test_metadata *_metadata, int fd, uint32_t handle, size_t size)
 {
 	int err = 0;
-	void *map = ncgpu_bo_map(fd, handle, size, &err);
+	void *map = __ncgpu_bo_map(fd, handle, size, &err);
 
 	ASSERT_NE(NULL, map) TH_LOG("mapping BO %u: %s", handle, strerror(-err));
 	return map;
@@ -129,7 +125,7 @@ static void *map_bo(struct __test_metadata *_metadata, int fd, uint32_t handle, 
 static uint64_t bo_offset(struct __test_metadata *_metadata, int fd, uint32_t handle)
 {
 	uint64_t offset = 0;
-	int ret = ncgpu_bo_mmap_offset(fd, handle, &offset);
+	int ret = __ncgpu_bo_mmap_offset(fd, handle, &offset);
 
 	ASSERT_EQ(0, ret) TH_LOG("BO_MMAP_OFFSET(%u): %s", handle, strerror(-ret));
 	return offset;
@@ -139,7 +135,7 @@ static struct drm_ncgpu_bo_query_info query_bo(struct __test_metadata *_metadata
 					       uint32_t handle)
 {
 	struct drm_ncgpu_bo_query_info info;
-	int ret = ncgpu_bo_info(fd, handle, &info);
+	int ret = __ncgpu_bo_query_info(fd, handle, &info);
 
 	ASSERT_EQ(0, ret) TH_LOG("BO_QUERY_INFO(%u): %s", handle, strerror(-ret));
 	return info;
@@ -155,11 +151,11 @@ static void leave_secret_behind(struct __test_metadata *_metadata, int fd, size_
 
 	fill_pattern(map, size, secret);
 	if (flags & DRM_NCGPU_BO_WB_MMAP) {
-		ret = ncgpu_sync(fd, handle, DRM_NCGPU_BO_SYNC_FLUSH, 0, size);
+		ret = __ncgpu_bo_sync_range(fd, handle, DRM_NCGPU_BO_SYNC_FLUSH, 0, size);
 		ASSERT_EQ(0, ret) TH_LOG("BO_SYNC FLUSH: %s", strerror(-ret));
 	}
 	ASSERT_EQ(0, munmap(map, size));
-	ASSERT_EQ(0, ncgpu_bo_close(fd, handle));
+	ASSERT_EQ(0, __gem_close(fd, handle));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -364,7 +360,7 @@ TEST_F(bo_create, rounds_size_up_to_page_size)
 		ASSERT_EQ(0, ncgpu_ioctl(self->dev.fd, DRM_IOCTL_NCGPU_BO_CREATE, &c));
 		EXPECT_EQ(page_round_up(sizes[i]), c.size)
 			TH_LOG("size %llu", (unsigned long long)sizes[i]);
-		ncgpu_bo_close(self->dev.fd, c.handle);
+		__gem_close(self->dev.fd, c.handle);
 	}
 }
 
@@ -372,7 +368,7 @@ TEST_F(bo_create, rejects_zero_size)
 {
 	uint32_t handle;
 
-	EXPECT_EQ(-EINVAL, ncgpu_bo_create(self->dev.fd, 0, 0, &handle));
+	EXPECT_EQ(-EINVAL, __ncgpu_bo_create(self->dev.fd, 0, 0, &handle));
 }
 
 TEST_F(bo_create, rejects_unknown_flag_bits)
@@ -384,10 +380,10 @@ TEST_F(bo_create, rejects_unknown_flag_bits)
 	for (bit = 0; bit < 32; bit++) {
 		if ((1u << bit) & ALL_BO_FLAGS)
 			continue;
-		ret = ncgpu_bo_create(self->dev.fd, page_size(), 1u << bit, &handle);
+		ret = __ncgpu_bo_create(self->dev.fd, page_size(), 1u << bit, &handle);
 		EXPECT_EQ(-EINVAL, ret) TH_LOG("flag bit %u", bit);
 		if (!ret)
-			ncgpu_bo_close(self->dev.fd, handle);
+			__gem_close(self->dev.fd, handle);
 	}
 }
 
@@ -395,7 +391,7 @@ TEST_F(bo_create, rejects_no_mmap_with_wb_mmap)
 {
 	uint32_t handle;
 
-	EXPECT_EQ(-EINVAL, ncgpu_bo_create(self->dev.fd, page_size(),
+	EXPECT_EQ(-EINVAL, __ncgpu_bo_create(self->dev.fd, page_size(),
 					   DRM_NCGPU_BO_NO_MMAP | DRM_NCGPU_BO_WB_MMAP, &handle));
 }
 
@@ -404,9 +400,9 @@ TEST_F(bo_create, rejects_size_above_max_bo_size)
 	uint64_t max = self->dev.info.max_bo_size;
 	uint32_t handle;
 
-	EXPECT_EQ(-E2BIG, ncgpu_bo_create(self->dev.fd, max + 1, 0, &handle));
-	EXPECT_EQ(-E2BIG, ncgpu_bo_create(self->dev.fd, max + page_size(), 0, &handle));
-	EXPECT_EQ(-E2BIG, ncgpu_bo_create(self->dev.fd, max + 1, DRM_NCGPU_BO_WB_MMAP, &handle));
+	EXPECT_EQ(-E2BIG, __ncgpu_bo_create(self->dev.fd, max + 1, 0, &handle));
+	EXPECT_EQ(-E2BIG, __ncgpu_bo_create(self->dev.fd, max + page_size(), 0, &handle));
+	EXPECT_EQ(-E2BIG, __ncgpu_bo_create(self->dev.fd, max + 1, DRM_NCGPU_BO_WB_MMAP, &handle));
 }
 
 TEST_F(bo_create, rejects_sizes_that_overflow_page_rounding)
@@ -417,7 +413,7 @@ TEST_F(bo_create, rejects_sizes_that_overflow_page_rounding)
 
 	ASSERT_GT(1ull << 63, self->dev.info.max_bo_size);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		EXPECT_EQ(-E2BIG, ncgpu_bo_create(self->dev.fd, sizes[i], 0, &handle))
+		EXPECT_EQ(-E2BIG, __ncgpu_bo_create(self->dev.fd, sizes[i], 0, &handle))
 			TH_LOG("size %#llx", (unsigned long long)sizes[i]);
 	}
 }
@@ -434,7 +430,7 @@ TEST_F(bo_create, accepts_max_bo_size)
 	if (ret)
 		return;
 	EXPECT_EQ(page_round_up(self->dev.info.max_bo_size), c.size);
-	EXPECT_EQ(0, ncgpu_bo_close(self->dev.fd, c.handle));
+	EXPECT_EQ(0, __gem_close(self->dev.fd, c.handle));
 }
 
 TEST_F(bo_create, returns_distinct_nonzero_handles)
@@ -466,7 +462,7 @@ static void check_new_bo_reads_zero(struct __test_metadata *_metadata, int fd, s
 	EXPECT_EQ(-1, at) TH_LOG("flags %#x: byte %ld of a new BO is %#x", flags, at,
 				 ((uint8_t *)map)[at]);
 	munmap(map, size);
-	ncgpu_bo_close(fd, handle);
+	__gem_close(fd, handle);
 }
 
 TEST_F(bo_zero, new_wc_bo_reads_zero)
@@ -515,7 +511,7 @@ TEST_F(bo_zero, device_reads_zero_from_new_wb_bo)
 	/* Non-zero bytes in dst prove the copy ran if they turn into zeros. */
 	memset(map, 0xaa, size);
 	copy = ncgpu_cmd_copy(dst, 0, src, 0, size);
-	ret = ncgpu_submit_cmds(self->dev.fd, &copy, 1, 0, 0);
+	ret = __ncgpu_submit(self->dev.fd, &copy, 1, 0, 0);
 	ASSERT_EQ(0, ret) TH_LOG("SUBMIT: %s", strerror(-ret));
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->dev.fd, dst, WAIT_NS));
 	EXPECT_EQ(-1, first_byte_not(map, size, 0)) TH_LOG("the device saw old memory");
@@ -532,7 +528,7 @@ TEST_F(bo_zero, new_wb_bo_reads_zero_after_flush_and_invalidate)
 	leave_secret_behind(_metadata, self->dev.fd, size, DRM_NCGPU_BO_WB_MMAP, SECRET);
 	handle = create_bo(_metadata, self->dev.fd, size, DRM_NCGPU_BO_WB_MMAP);
 	map = map_bo(_metadata, self->dev.fd, handle, size);
-	ret = ncgpu_sync(self->dev.fd, handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0, size);
+	ret = __ncgpu_bo_sync_range(self->dev.fd, handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0, size);
 	ASSERT_EQ(0, ret) TH_LOG("BO_SYNC FLUSH_AND_INVALIDATE: %s", strerror(-ret));
 	EXPECT_EQ(-1, first_byte_not(map, size, 0)) TH_LOG("the device view held old memory");
 	munmap(map, size);
@@ -547,10 +543,10 @@ TEST_F(bo_mmap_offset, rejects_bad_handle)
 	uint32_t closed = create_bo(_metadata, self->dev.fd, page_size(), 0);
 	uint64_t offset;
 
-	ASSERT_EQ(0, ncgpu_bo_close(self->dev.fd, closed));
-	EXPECT_EQ(-ENOENT, ncgpu_bo_mmap_offset(self->dev.fd, 0, &offset));
-	EXPECT_EQ(-ENOENT, ncgpu_bo_mmap_offset(self->dev.fd, closed, &offset));
-	EXPECT_EQ(-ENOENT, ncgpu_bo_mmap_offset(self->dev.fd, 0xffffffffu, &offset));
+	ASSERT_EQ(0, __gem_close(self->dev.fd, closed));
+	EXPECT_EQ(-ENOENT, __ncgpu_bo_mmap_offset(self->dev.fd, 0, &offset));
+	EXPECT_EQ(-ENOENT, __ncgpu_bo_mmap_offset(self->dev.fd, closed, &offset));
+	EXPECT_EQ(-ENOENT, __ncgpu_bo_mmap_offset(self->dev.fd, 0xffffffffu, &offset));
 }
 
 TEST_F(bo_mmap_offset, rejects_nonzero_pad)
@@ -567,7 +563,7 @@ TEST_F(bo_mmap_offset, rejects_no_mmap_bo)
 	uint32_t handle = create_bo(_metadata, self->dev.fd, page_size(), DRM_NCGPU_BO_NO_MMAP);
 	uint64_t offset;
 
-	EXPECT_EQ(-EPERM, ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset));
+	EXPECT_EQ(-EPERM, __ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset));
 }
 
 #define NO_MMAP_PAGES 4
@@ -576,7 +572,7 @@ static int make_no_mmap_bo(int fd, void *arg)
 {
 	uint32_t handle;
 
-	return ncgpu_bo_create(fd, NO_MMAP_PAGES * page_size(), DRM_NCGPU_BO_NO_MMAP, &handle);
+	return __ncgpu_bo_create(fd, NO_MMAP_PAGES * page_size(), DRM_NCGPU_BO_NO_MMAP, &handle);
 }
 
 /* Refusing to tell the offset is not enough: mmap() itself refuses the BO. */
@@ -600,8 +596,8 @@ TEST_F(bo_mmap_offset, rejects_handle_of_other_file)
 	ASSERT_LE(0, other);
 	/* This file has no BO yet, so no handle number is valid in it. */
 	handle = create_bo(_metadata, other, page_size(), 0);
-	EXPECT_EQ(0, ncgpu_bo_mmap_offset(other, handle, &offset));
-	EXPECT_EQ(-ENOENT, ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset));
+	EXPECT_EQ(0, __ncgpu_bo_mmap_offset(other, handle, &offset));
+	EXPECT_EQ(-ENOENT, __ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset));
 	close(other);
 }
 
@@ -694,8 +690,8 @@ TEST_F(bo_mmap_offset, mapping_outlives_gem_close)
 		handle = create_bo(_metadata, self->dev.fd, size, flags[i]);
 		map = map_bo(_metadata, self->dev.fd, handle, size);
 		fill_pattern(map, size, SECRET);
-		ASSERT_EQ(0, ncgpu_bo_close(self->dev.fd, handle));
-		ASSERT_EQ(-ENOENT, ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset))
+		ASSERT_EQ(0, __gem_close(self->dev.fd, handle));
+		ASSERT_EQ(-ENOENT, __ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset))
 			TH_LOG("GEM_CLOSE left the handle alive");
 		EXPECT_EQ(-1, pattern_mismatch(map, size, SECRET)) TH_LOG("flags %#x", flags[i]);
 		fill_pattern(map, size, ~SECRET);
@@ -713,10 +709,10 @@ TEST_F(bo_query_info, rejects_bad_handle)
 	uint32_t closed = create_bo(_metadata, self->dev.fd, page_size(), 0);
 	struct drm_ncgpu_bo_query_info info;
 
-	ASSERT_EQ(0, ncgpu_bo_close(self->dev.fd, closed));
-	EXPECT_EQ(-ENOENT, ncgpu_bo_info(self->dev.fd, 0, &info));
-	EXPECT_EQ(-ENOENT, ncgpu_bo_info(self->dev.fd, closed, &info));
-	EXPECT_EQ(-ENOENT, ncgpu_bo_info(self->dev.fd, 0xffffffffu, &info));
+	ASSERT_EQ(0, __gem_close(self->dev.fd, closed));
+	EXPECT_EQ(-ENOENT, __ncgpu_bo_query_info(self->dev.fd, 0, &info));
+	EXPECT_EQ(-ENOENT, __ncgpu_bo_query_info(self->dev.fd, closed, &info));
+	EXPECT_EQ(-ENOENT, __ncgpu_bo_query_info(self->dev.fd, 0xffffffffu, &info));
 }
 
 TEST_F(bo_query_info, rejects_handle_of_other_file)
@@ -727,8 +723,8 @@ TEST_F(bo_query_info, rejects_handle_of_other_file)
 
 	ASSERT_LE(0, other);
 	handle = create_bo(_metadata, other, page_size(), 0);
-	EXPECT_EQ(0, ncgpu_bo_info(other, handle, &info));
-	EXPECT_EQ(-ENOENT, ncgpu_bo_info(self->dev.fd, handle, &info));
+	EXPECT_EQ(0, __ncgpu_bo_query_info(other, handle, &info));
+	EXPECT_EQ(-ENOENT, __ncgpu_bo_query_info(self->dev.fd, handle, &info));
 	close(other);
 }
 
@@ -854,7 +850,7 @@ static struct memtype_change measure_memtype(struct __test_metadata *_metadata, 
 		map[i] = 1;
 	mapped = wc_pages(_metadata);
 	munmap((void *)map, size);
-	ncgpu_bo_close(fd, handle);
+	__gem_close(fd, handle);
 	change.mapped = mapped - before;
 	change.freed = mapped - wc_pages(_metadata);
 	return change;

@@ -20,11 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_test.h"
 
 #define FLUSH DRM_NCGPU_BO_SYNC_FLUSH
@@ -45,7 +41,7 @@
 #define RACE_TIMEOUT_S 60
 
 FIXTURE(coherence) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	int fd;
 	size_t granule;
 	/* Whether WB BOs have separate CPU and device views. */
@@ -63,7 +59,7 @@ FIXTURE_SETUP(coherence)
 {
 	size_t page = sysconf(_SC_PAGESIZE), size;
 
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	self->fd = self->dev.fd;
 	self->granule = self->dev.info.sync_granule;
 	self->split = self->dev.info.coherency == DRM_NCGPU_COHERENCY_NONE;
@@ -94,7 +90,7 @@ static int read_device_view(FIXTURE_DATA(coherence) *self)
 static int sync_one(FIXTURE_DATA(coherence) *self, uint32_t type, uint64_t offset,
 		    uint64_t size)
 {
-	return ncgpu_sync(self->fd, self->wb.handle, type, offset, size);
+	return __ncgpu_bo_sync_range(self->fd, self->wb.handle, type, offset, size);
 }
 
 static uint8_t *granule_at(const FIXTURE_DATA(coherence) *self, uint8_t *map, size_t g)
@@ -454,14 +450,14 @@ TEST_F(coherence, cpu_and_device_use_disjoint_granules_at_once)
 		{ .handle = self->wb.handle, .type = FLUSH_INV, .offset = 3 * g, .size = g },
 	};
 
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job, 2, 0, 0));
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->wb.handle, 0));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, job, 2, 0, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->wb.handle, 0));
 	cpu_write_granules(self, 3, 1, 0x3b);
 	ASSERT_EQ(0, sync_one(self, FLUSH, 3 * g, g));
 	/* The CPU did its part while the job was running. */
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->wb.handle, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->wb.handle, 0));
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->wb.handle, 5 * SEC));
-	ASSERT_EQ(0, ncgpu_sync_ops(self->fd, both, 2));
+	ASSERT_EQ(0, __ncgpu_bo_sync(self->fd, both, 2));
 	EXPECT_TRUE(granule_is_filled(self, self->wb.map, 1));
 	EXPECT_TRUE(granule_is(self, self->wb.map, 3, 0x3b));
 	ASSERT_EQ(0, read_device_view(self));

@@ -13,11 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_test.h"
 
 #define BO_SIZE (4 * 4096)
@@ -27,7 +23,7 @@
 #define END DMA_BUF_SYNC_END
 
 FIXTURE(dmabuf) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	int fd;
 	bool split;
 	/* Write-combined BOs; x is exported as x_dmabuf. */
@@ -37,12 +33,12 @@ FIXTURE(dmabuf) {
 
 FIXTURE_SETUP(dmabuf)
 {
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	self->fd = self->dev.fd;
 	self->split = self->dev.info.coherency == DRM_NCGPU_COHERENCY_NONE;
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, 0, &self->x));
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, 0, &self->y));
-	ASSERT_EQ(0, ncgpu_prime_export(self->fd, self->x.handle, &self->x_dmabuf));
+	ASSERT_EQ(0, __prime_handle_to_fd(self->fd, self->x.handle, &self->x_dmabuf));
 }
 
 FIXTURE_TEARDOWN(dmabuf)
@@ -76,7 +72,7 @@ static int submit_stalled_fill(int fd, uint32_t handle, uint64_t usec)
 		ncgpu_cmd_fill(handle, 0, BO_SIZE, FILL_VALUE),
 	};
 
-	return ncgpu_submit_cmds(fd, job, 2, 0, 0);
+	return __ncgpu_submit(fd, job, 2, 0, 0);
 }
 
 static void *map_dmabuf(int dmabuf, size_t size)
@@ -109,11 +105,11 @@ static void check_sync_start_waits(struct __test_metadata *_metadata,
 				   FIXTURE_DATA(dmabuf) *self, uint64_t direction)
 {
 	ASSERT_EQ(0, submit_stalled_fill(self->fd, self->x.handle, 300000));
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->x_dmabuf, START | direction));
-	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, START | direction));
+	ASSERT_EQ(0, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
 	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->x_dmabuf, END | direction));
+	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, END | direction));
 }
 
 TEST_F(dmabuf, sync_start_read_waits_for_job_writing_the_buffer)
@@ -139,8 +135,8 @@ TEST_F(dmabuf, sync_accepts_every_direction_at_start_and_end)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(directions); i++) {
-		EXPECT_EQ(0, ncgpu_dmabuf_sync(self->x_dmabuf, START | directions[i]));
-		EXPECT_EQ(0, ncgpu_dmabuf_sync(self->x_dmabuf, END | directions[i]));
+		EXPECT_EQ(0, __dmabuf_sync(self->x_dmabuf, START | directions[i]));
+		EXPECT_EQ(0, __dmabuf_sync(self->x_dmabuf, END | directions[i]));
 	}
 }
 
@@ -149,9 +145,9 @@ TEST_F(dmabuf, cpu_writes_through_dmabuf_mapping_reach_the_device)
 	uint8_t *map = map_dmabuf(self->x_dmabuf, BO_SIZE);
 
 	ASSERT_NE(NULL, map);
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->x_dmabuf, START | DMA_BUF_SYNC_WRITE));
+	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, START | DMA_BUF_SYNC_WRITE));
 	write_pattern(map, BO_SIZE, 7);
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->x_dmabuf, END | DMA_BUF_SYNC_WRITE));
+	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, END | DMA_BUF_SYNC_WRITE));
 	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->y.handle, 0, self->x.handle, 0, BO_SIZE));
 	ASSERT_EQ(0, memcmp(self->y.map, map, BO_SIZE));
 	munmap(map, BO_SIZE);
@@ -163,9 +159,9 @@ TEST_F(dmabuf, device_writes_reach_dmabuf_mapping_after_sync_start)
 
 	ASSERT_NE(NULL, map);
 	ASSERT_EQ(0, submit_stalled_fill(self->fd, self->x.handle, 100000));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->x_dmabuf, START | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, START | DMA_BUF_SYNC_READ));
 	ASSERT_TRUE(is_filled(map, FILL_VALUE, BO_SIZE));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->x_dmabuf, END | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, END | DMA_BUF_SYNC_READ));
 	munmap(map, BO_SIZE);
 }
 
@@ -177,13 +173,13 @@ TEST_F(dmabuf, reservation_has_write_usage_for_dst_and_read_usage_for_src)
 	};
 	int y_dmabuf, src_writers, src_all, dst_writers;
 
-	ASSERT_EQ(0, ncgpu_prime_export(self->fd, self->y.handle, &y_dmabuf));
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job, 2, 0, 0));
+	ASSERT_EQ(0, __prime_handle_to_fd(self->fd, self->y.handle, &y_dmabuf));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, job, 2, 0, 0));
 	/* READ exports the fences a CPU reader waits for: the writers only. */
 	ASSERT_EQ(0, export_sync_file(self->x_dmabuf, DMA_BUF_SYNC_READ, &src_writers));
 	ASSERT_EQ(0, export_sync_file(self->x_dmabuf, DMA_BUF_SYNC_WRITE, &src_all));
 	ASSERT_EQ(0, export_sync_file(y_dmabuf, DMA_BUF_SYNC_READ, &dst_writers));
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
 	EXPECT_EQ(1, sync_file_signalled(src_writers)) TH_LOG("source got a write fence");
 	EXPECT_EQ(0, sync_file_signalled(src_all)) TH_LOG("source got no fence");
 	EXPECT_EQ(0, sync_file_signalled(dst_writers)) TH_LOG("destination got no write fence");
@@ -197,12 +193,12 @@ TEST_F(dmabuf, sync_waits_for_job_submitted_through_another_file)
 	uint32_t handle;
 
 	ASSERT_LE(0, other);
-	ASSERT_EQ(0, ncgpu_prime_import(other, self->x_dmabuf, &handle));
+	ASSERT_EQ(0, __prime_fd_to_handle(other, self->x_dmabuf, &handle));
 	ASSERT_EQ(0, submit_stalled_fill(other, handle, 300000));
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->x_dmabuf, START | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, START | DMA_BUF_SYNC_READ));
 	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->x_dmabuf, END | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, END | DMA_BUF_SYNC_READ));
 	close(other);
 }
 
@@ -215,22 +211,22 @@ TEST_F(dmabuf, io_coherent_write_back_bo_exports_and_syncs)
 	if (self->split)
 		SKIP(return, "non-coherent device: write-back BOs are not exportable");
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &wb));
-	ASSERT_EQ(0, ncgpu_prime_export(self->fd, wb.handle, &dmabuf));
+	ASSERT_EQ(0, __prime_handle_to_fd(self->fd, wb.handle, &dmabuf));
 	map = map_dmabuf(dmabuf, BO_SIZE);
 	ASSERT_NE(NULL, map);
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(dmabuf, START | DMA_BUF_SYNC_WRITE));
+	ASSERT_EQ(0, __dmabuf_sync(dmabuf, START | DMA_BUF_SYNC_WRITE));
 	write_pattern(map, BO_SIZE, 3);
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(dmabuf, END | DMA_BUF_SYNC_WRITE));
+	ASSERT_EQ(0, __dmabuf_sync(dmabuf, END | DMA_BUF_SYNC_WRITE));
 	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->y.handle, 0, wb.handle, 0, BO_SIZE));
 	ASSERT_EQ(0, memcmp(self->y.map, map, BO_SIZE));
 	ASSERT_EQ(0, submit_stalled_fill(self->fd, wb.handle, 200000));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(dmabuf, START | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, __dmabuf_sync(dmabuf, START | DMA_BUF_SYNC_READ));
 	ASSERT_TRUE(is_filled(map, FILL_VALUE, BO_SIZE));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(dmabuf, END | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, __dmabuf_sync(dmabuf, END | DMA_BUF_SYNC_READ));
 }
 
 FIXTURE(foreign) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	int fd;
 	/* A write-combined ncgpu BO of BO_SIZE bytes. */
 	struct ncgpu_mapped_bo x;
@@ -243,14 +239,14 @@ FIXTURE_SETUP(foreign)
 	struct drm_ncgpu_bo_query_info info;
 	int card;
 
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	self->fd = self->dev.fd;
 	card = ncgpu_open_primary_driver("vgem");
 	if (card < 0)
 		NCGPU_SETUP_SKIP("vgem not loaded");
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, 0, &self->x));
 	ASSERT_EQ(0, ncgpu_foreign_bo_create(self->fd, card, BO_SIZE, &self->vgem));
-	ASSERT_EQ(0, ncgpu_bo_info(self->fd, self->vgem.handle, &info));
+	ASSERT_EQ(0, __ncgpu_bo_query_info(self->fd, self->vgem.handle, &info));
 	ASSERT_TRUE(!!(info.extra_flags & DRM_NCGPU_BO_IS_IMPORTED));
 }
 
@@ -272,9 +268,9 @@ TEST_F(foreign, imported_bo_is_a_copy_destination)
 	write_pattern(self->x.map, BO_SIZE, 29);
 	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->vgem.handle, 0, self->x.handle, 0,
 				     BO_SIZE));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->vgem.dmabuf, START | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, __dmabuf_sync(self->vgem.dmabuf, START | DMA_BUF_SYNC_READ));
 	ASSERT_EQ(0, memcmp(self->vgem.map, self->x.map, BO_SIZE));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->vgem.dmabuf, END | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, __dmabuf_sync(self->vgem.dmabuf, END | DMA_BUF_SYNC_READ));
 }
 
 TEST_F(foreign, imported_bo_is_a_fill_destination)
@@ -286,11 +282,11 @@ TEST_F(foreign, imported_bo_is_a_fill_destination)
 TEST_F(foreign, exporter_sync_waits_for_job_writing_imported_bo)
 {
 	ASSERT_EQ(0, submit_stalled_fill(self->fd, self->vgem.handle, 300000));
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->vgem.handle, 0));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->vgem.dmabuf, START | DMA_BUF_SYNC_READ));
-	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->vgem.handle, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->vgem.handle, 0));
+	ASSERT_EQ(0, __dmabuf_sync(self->vgem.dmabuf, START | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, __ncgpu_bo_wait(self->fd, self->vgem.handle, 0));
 	ASSERT_TRUE(is_filled(self->vgem.map, FILL_VALUE, BO_SIZE));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->vgem.dmabuf, END | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, __dmabuf_sync(self->vgem.dmabuf, END | DMA_BUF_SYNC_READ));
 }
 
 TEST_HARNESS_MAIN

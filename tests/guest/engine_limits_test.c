@@ -65,7 +65,7 @@ TEST_F(engine, submit_beyond_max_queued_jobs_waits_for_a_slot)
 	ASSERT_EQ(0, submit_stalls(self->fd, 200000, 1, &first));
 	for (i = 1; i < 4; i++)
 		ASSERT_EQ(0, submit_stalls(self->fd, 200000, 1, &last));
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, &fill, 1, 0, 0));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, &fill, 1, 0, 0));
 	EXPECT_EQ(1, ncgpu_syncobj_fence_status(self->fd, first))
 		TH_LOG("the fifth SUBMIT returned before any of the four jobs finished");
 	EXPECT_EQ(0, ncgpu_bo_wait_for(self->fd, self->bo.handle, 10 * SEC));

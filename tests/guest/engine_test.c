@@ -50,13 +50,13 @@ static void queue_and_exit(int dmabuf, int ready, int go)
 	int fd = ncgpu_open(), i;
 	char byte = 0;
 
-	if (fd < 0 || ncgpu_prime_import(fd, dmabuf, &handle))
+	if (fd < 0 || __prime_fd_to_handle(fd, dmabuf, &handle))
 		_exit(2);
 	for (i = 0; i < 100; i++)
-		if (ncgpu_submit_cmds(fd, &cmd, 1, 0, 0))
+		if (__ncgpu_submit(fd, &cmd, 1, 0, 0))
 			_exit(3);
 	cmd = ncgpu_cmd_fill(handle, 0, BO_SIZE, FILL_VALUE);
-	if (ncgpu_submit_cmds(fd, &cmd, 1, 0, 0))
+	if (__ncgpu_submit(fd, &cmd, 1, 0, 0))
 		_exit(4);
 	if (write(ready, &byte, 1) != 1 || read(go, &byte, 1) != 1)
 		_exit(5);
@@ -72,7 +72,7 @@ TEST_F(engine, exiting_process_jobs_not_started_are_cancelled)
 	char byte = 0;
 	pid_t pid;
 
-	ASSERT_EQ(0, ncgpu_prime_export(self->fd, self->bo.handle, &idle.fd));
+	ASSERT_EQ(0, __prime_handle_to_fd(self->fd, self->bo.handle, &idle.fd));
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(go));
 	pid = fork();
@@ -109,13 +109,13 @@ TEST_F(engine, live_close_returns_after_the_files_jobs_ran)
 	int64_t start;
 
 	ASSERT_LE(0, other);
-	ASSERT_EQ(0, ncgpu_prime_export(self->fd, self->bo.handle, &dmabuf));
-	ASSERT_EQ(0, ncgpu_prime_import(other, dmabuf, &handle));
+	ASSERT_EQ(0, __prime_handle_to_fd(self->fd, self->bo.handle, &dmabuf));
+	ASSERT_EQ(0, __prime_fd_to_handle(other, dmabuf, &handle));
 	close(dmabuf);
 	job[1] = ncgpu_cmd_fill(handle, 0, BO_SIZE, FILL_VALUE);
 	/* Before SUBMIT: the stall may begin before close() is called. */
 	start = ncgpu_now_ns();
-	ASSERT_EQ(0, ncgpu_submit_cmds(other, job, 2, 0, 0));
+	ASSERT_EQ(0, __ncgpu_submit(other, job, 2, 0, 0));
 	ASSERT_EQ(0, close(other));
 	EXPECT_LE(300 * MSEC, ncgpu_now_ns() - start)
 		TH_LOG("close() returned before the file's 300 ms job had run");
@@ -136,8 +136,8 @@ TEST_F(engine, job_waiting_for_its_fence_holds_up_no_other_file)
 	if (ret == -ENODEV)
 		SKIP(return, "vgem not loaded");
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &blocked));
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, &fill, 1, ef.syncobj, blocked));
+	ASSERT_EQ(0, __syncobj_create(self->fd, &blocked));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, &fill, 1, ef.syncobj, blocked));
 
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(other, BO_SIZE, 0, &bo));
 	fill.dst_handle = bo.handle;
@@ -166,7 +166,7 @@ TEST_F(engine, busy_file_does_not_starve_another)
 
 	ASSERT_LE(0, busy);
 	for (i = 0; i < BUSY_JOBS - 1; i++)
-		ASSERT_EQ(0, ncgpu_submit_cmds(busy, &stall, 1, 0, 0));
+		ASSERT_EQ(0, __ncgpu_submit(busy, &stall, 1, 0, 0));
 	ASSERT_EQ(0, ncgpu_submit_signalling(busy, &stall, 1, &busy_last));
 
 	start = ncgpu_now_ns();
@@ -216,7 +216,7 @@ TEST(bo_named_by_two_handles_is_one_bo_of_the_job)
 		ASSERT_EQ(0x5a, bo.map[i]);
 
 	copy = ncgpu_cmd_copy(alias, 32, bo.handle, 0, 64);
-	EXPECT_EQ(-EINVAL, ncgpu_submit_cmds(card, &copy, 1, 0, 0))
+	EXPECT_EQ(-EINVAL, __ncgpu_submit(card, &copy, 1, 0, 0))
 		TH_LOG("an overlapping COPY through two handles of one BO");
 	close(card);
 }
@@ -239,9 +239,9 @@ TEST(vgem_import_written_by_a_queued_job_outlives_its_files)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ncgpu_foreign_bo_create(fd, vgem, BO_SIZE, &bo));
 	job[1] = ncgpu_cmd_fill(bo.handle, 0, BO_SIZE, FILL_VALUE);
-	ASSERT_EQ(0, ncgpu_submit_cmds(fd, job, 2, 0, 0));
-	ASSERT_EQ(0, ncgpu_bo_close(fd, bo.handle));
-	ASSERT_EQ(0, ncgpu_bo_close(vgem, bo.foreign_handle));
+	ASSERT_EQ(0, __ncgpu_submit(fd, job, 2, 0, 0));
+	ASSERT_EQ(0, __gem_close(fd, bo.handle));
+	ASSERT_EQ(0, __gem_close(vgem, bo.foreign_handle));
 	close(fd);
 	close(vgem);
 
@@ -345,7 +345,7 @@ static int watched_long_fill(int fd, uint32_t handle, struct yield_sample *sampl
 			sample->worst_ms = watch[i].worst_ns / MSEC;
 	}
 	if (done)
-		ncgpu_syncobj_destroy(fd, done);
+		__syncobj_destroy(fd, done);
 	return ret;
 }
 
@@ -377,7 +377,7 @@ TEST_F_TIMEOUT(engine, long_fill_job_yields_the_cpu, 180)
 	/* KASAN checks every byte: a job long enough to matter would time out. */
 	if (!access("/proc/lockdep", F_OK))
 		SKIP(return, "a debug kernel");
-	ASSERT_EQ(0, ncgpu_bo_create(self->fd, LONG_FILL_BO_SIZE, 0, &handle));
+	ASSERT_EQ(0, __ncgpu_bo_create(self->fd, LONG_FILL_BO_SIZE, 0, &handle));
 	for (try = 1; try <= YIELD_TRIES; try++) {
 		ret = watched_long_fill(self->fd, handle, &sample);
 		ASSERT_EQ(0, ret) TH_LOG("try %d: %s", try, strerror(-ret));
@@ -387,7 +387,7 @@ TEST_F_TIMEOUT(engine, long_fill_job_yields_the_cpu, 180)
 		if (sample.worst_ms < sample.job_ms / (3 * LONG_FILL_CMDS))
 			break;
 	}
-	ncgpu_bo_close(self->fd, handle);
+	__gem_close(self->fd, handle);
 	EXPECT_GE(YIELD_TRIES, try)
 		TH_LOG("in each of %d tries the job held a CPU for a third of a FILL's time or more",
 		       YIELD_TRIES);
@@ -453,15 +453,15 @@ static void queue_until_out_of_memory(uint32_t max_cmds)
 	if (!cmds || write_text(CGROUP_LIMITED "/cgroup.procs", "0"))
 		_exit(2);
 	fd = ncgpu_open();
-	if (fd < 0 || ncgpu_bo_create(fd, BO_SIZE, DRM_NCGPU_BO_NO_MMAP, &handle) ||
+	if (fd < 0 || __ncgpu_bo_create(fd, BO_SIZE, DRM_NCGPU_BO_NO_MMAP, &handle) ||
 	    ncgpu_external_fence_create(fd, &gate))
 		_exit(3);
 	for (i = 0; i < max_cmds; i++)
 		cmds[i] = ncgpu_cmd_fill(handle, 0, 64, i);
-	ret = ncgpu_submit_cmds(fd, cmds, 1, gate.syncobj, 0);
+	ret = __ncgpu_submit(fd, cmds, 1, gate.syncobj, 0);
 	/* 200 jobs would hold about 90 MiB; the file may queue 256. */
 	for (jobs = 0; jobs < 200 && !ret; jobs++)
-		ret = ncgpu_submit_cmds(fd, cmds, max_cmds, 0, 0);
+		ret = __ncgpu_submit(fd, cmds, max_cmds, 0, 0);
 	ncgpu_external_fence_signal(&gate);
 	_exit(ret == -ENOMEM ? 0 : 4);
 }

@@ -22,11 +22,7 @@
 #define _GNU_SOURCE
 #include <stdbool.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_sync_test.h"
 #include "ncgpu_test.h"
 
@@ -136,7 +132,7 @@ static void ctx_init(struct fault_ctx *ctx)
 static void close_handle(int fd, uint32_t *handle)
 {
 	if (*handle)
-		ncgpu_bo_close(fd, *handle);
+		__gem_close(fd, *handle);
 	*handle = 0;
 }
 
@@ -155,11 +151,11 @@ static void ctx_release(struct fault_ctx *ctx)
 	ctx->map = NULL;
 	if (ctx->syncobj) {
 		ncgpu_syncobj_wait_for(ctx->fd, ctx->syncobj, WAIT_NS);
-		ncgpu_syncobj_destroy(ctx->fd, ctx->syncobj);
+		__syncobj_destroy(ctx->fd, ctx->syncobj);
 		ctx->syncobj = 0;
 	}
 	if (ctx->timeline) {
-		ncgpu_syncobj_destroy(ctx->fd, ctx->timeline);
+		__syncobj_destroy(ctx->fd, ctx->timeline);
 		ctx->timeline = 0;
 	}
 	if (ctx->imported)
@@ -199,21 +195,21 @@ static int prepare_nothing(struct fault_ctx *ctx)
 /* Without a fake offset yet: making one is what BO_MMAP_OFFSET allocates for. */
 static int prepare_unmapped_bo(struct fault_ctx *ctx)
 {
-	return ncgpu_bo_create(ctx->fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &ctx->bo);
+	return __ncgpu_bo_create(ctx->fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &ctx->bo);
 }
 
 static int prepare_wb_bo(struct fault_ctx *ctx)
 {
-	int ret = ncgpu_bo_create(ctx->fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &ctx->bo);
+	int ret = __ncgpu_bo_create(ctx->fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &ctx->bo);
 
-	return ret ? ret : ncgpu_bo_mmap_offset(ctx->fd, ctx->bo, &ctx->mmap_offset);
+	return ret ? ret : __ncgpu_bo_mmap_offset(ctx->fd, ctx->bo, &ctx->mmap_offset);
 }
 
 static int prepare_wc_bo(struct fault_ctx *ctx)
 {
-	int ret = ncgpu_bo_create(ctx->fd, BO_SIZE, 0, &ctx->bo);
+	int ret = __ncgpu_bo_create(ctx->fd, BO_SIZE, 0, &ctx->bo);
 
-	return ret ? ret : ncgpu_bo_mmap_offset(ctx->fd, ctx->bo, &ctx->mmap_offset);
+	return ret ? ret : __ncgpu_bo_mmap_offset(ctx->fd, ctx->bo, &ctx->mmap_offset);
 }
 
 static int map_bo(struct fault_ctx *ctx)
@@ -244,9 +240,9 @@ static int prepare_two_bos(struct fault_ctx *ctx)
 	int ret = prepare_wb_bo(ctx);
 
 	if (!ret)
-		ret = ncgpu_bo_create(ctx->fd, BO_SIZE, 0, &ctx->peer_bo);
+		ret = __ncgpu_bo_create(ctx->fd, BO_SIZE, 0, &ctx->peer_bo);
 	if (!ret)
-		ret = ncgpu_syncobj_create(ctx->fd, &ctx->syncobj);
+		ret = __syncobj_create(ctx->fd, &ctx->syncobj);
 	return ret;
 }
 
@@ -256,41 +252,41 @@ static int prepare_sync_ops(struct fault_ctx *ctx)
 	int ret = prepare_two_bos(ctx);
 
 	if (!ret)
-		ret = ncgpu_syncobj_create(ctx->fd, &ctx->timeline);
-	return ret ? ret : ncgpu_timeline_signal(ctx->fd, ctx->timeline, 1);
+		ret = __syncobj_create(ctx->fd, &ctx->timeline);
+	return ret ? ret : __syncobj_timeline_signal(ctx->fd, ctx->timeline, 1);
 }
 
 static int prepare_export(struct fault_ctx *ctx)
 {
 	int ret = prepare_wc_bo(ctx);
 
-	return ret ? ret : ncgpu_prime_export(ctx->fd, ctx->bo, &ctx->dmabuf);
+	return ret ? ret : __prime_handle_to_fd(ctx->fd, ctx->bo, &ctx->dmabuf);
 }
 
 static int prepare_vgem_export(struct fault_ctx *ctx)
 {
-	int ret = ncgpu_dumb_create(ctx->card, BO_SIZE, &ctx->vgem_bo);
+	int ret = __dumb_create(ctx->card, BO_SIZE, &ctx->vgem_bo);
 
-	return ret ? ret : ncgpu_prime_export(ctx->card, ctx->vgem_bo, &ctx->vgem_dmabuf);
+	return ret ? ret : __prime_handle_to_fd(ctx->card, ctx->vgem_bo, &ctx->vgem_dmabuf);
 }
 
 static int prepare_export_in_vgem(struct fault_ctx *ctx)
 {
 	int ret = prepare_export(ctx);
 
-	return ret ? ret : ncgpu_prime_import(ctx->card, ctx->dmabuf, &ctx->vgem_imported);
+	return ret ? ret : __prime_fd_to_handle(ctx->card, ctx->dmabuf, &ctx->vgem_imported);
 }
 
 static int run_bo_create(struct fault_ctx *ctx)
 {
-	return ncgpu_bo_create(ctx->fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &ctx->bo);
+	return __ncgpu_bo_create(ctx->fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &ctx->bo);
 }
 
 static int run_mmap_offset(struct fault_ctx *ctx)
 {
 	uint64_t offset;
 
-	return ncgpu_bo_mmap_offset(ctx->fd, ctx->bo, &offset);
+	return __ncgpu_bo_mmap_offset(ctx->fd, ctx->bo, &offset);
 }
 
 static int run_sync(struct fault_ctx *ctx)
@@ -301,7 +297,7 @@ static int run_sync(struct fault_ctx *ctx)
 		  .offset = 100, .size = BO_SIZE - 100 },
 	};
 
-	return ncgpu_sync_ops(ctx->fd, ops, 2);
+	return __ncgpu_bo_sync(ctx->fd, ops, 2);
 }
 
 static int run_submit(struct fault_ctx *ctx)
@@ -311,41 +307,41 @@ static int run_submit(struct fault_ctx *ctx)
 		ncgpu_cmd_copy(ctx->peer_bo, 0, ctx->bo, 0, BO_SIZE),
 	};
 
-	return ncgpu_submit_cmds(ctx->fd, cmds, 2, 0, ctx->syncobj);
+	return __ncgpu_submit(ctx->fd, cmds, 2, 0, ctx->syncobj);
 }
 
 static int run_export(struct fault_ctx *ctx)
 {
-	return ncgpu_prime_export(ctx->fd, ctx->bo, &ctx->dmabuf);
+	return __prime_handle_to_fd(ctx->fd, ctx->bo, &ctx->dmabuf);
 }
 
 static int run_export_peer(struct fault_ctx *ctx)
 {
-	return ncgpu_prime_export(ctx->fd, ctx->peer_bo, &ctx->dmabuf);
+	return __prime_handle_to_fd(ctx->fd, ctx->peer_bo, &ctx->dmabuf);
 }
 
 static int run_import_own(struct fault_ctx *ctx)
 {
 	ctx->imported_fd = ctx->fd2;
-	return ncgpu_prime_import(ctx->fd2, ctx->dmabuf, &ctx->imported);
+	return __prime_fd_to_handle(ctx->fd2, ctx->dmabuf, &ctx->imported);
 }
 
 static int run_import_vgem(struct fault_ctx *ctx)
 {
 	ctx->imported_fd = ctx->fd;
-	return ncgpu_prime_import(ctx->fd, ctx->vgem_dmabuf, &ctx->imported);
+	return __prime_fd_to_handle(ctx->fd, ctx->vgem_dmabuf, &ctx->imported);
 }
 
 static int run_export_to_vgem(struct fault_ctx *ctx)
 {
-	return ncgpu_prime_import(ctx->card, ctx->dmabuf, &ctx->vgem_imported);
+	return __prime_fd_to_handle(ctx->card, ctx->dmabuf, &ctx->vgem_imported);
 }
 
 static int run_dmabuf_sync(struct fault_ctx *ctx)
 {
-	int ret = ncgpu_dmabuf_sync(ctx->dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	int ret = __dmabuf_sync(ctx->dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 
-	return ret ? ret : ncgpu_dmabuf_sync(ctx->dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	return ret ? ret : __dmabuf_sync(ctx->dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 }
 
 /* shmem reports a failed inode allocation as -ENOSPC (__shmem_file_setup()). */
@@ -369,8 +365,8 @@ static int run_submit_sync_ops(struct fault_ctx *ctx)
 	uint64_t point = 0;
 
 	if (!ret)
-		return ncgpu_timeline_wait(ctx->fd, ctx->timeline, 3, WAIT_NS);
-	if (ncgpu_timeline_query(ctx->fd, ctx->timeline, &point) || point != 1 ||
+		return __syncobj_timeline_wait(ctx->fd, ctx->timeline, 3, WAIT_NS);
+	if (__syncobj_query(ctx->fd, ctx->timeline, &point) || point != 1 ||
 	    ncgpu_syncobj_wait_for(ctx->fd, ctx->syncobj, 0) != -EINVAL)
 		return -ENOTRECOVERABLE;
 	return ret;
@@ -646,13 +642,13 @@ FIXTURE_TEARDOWN(batched_job)
 static int batched_job_prepare(FIXTURE_DATA(batched_job) *self)
 {
 	unsigned int i;
-	int ret = ncgpu_syncobj_create(self->ctx.fd, &self->ctx.syncobj);
+	int ret = __syncobj_create(self->ctx.fd, &self->ctx.syncobj);
 
 	for (i = 0; i < BATCHED_JOB_BOS && !ret; i++) {
-		ret = ncgpu_bo_create(self->ctx.fd, BO_SIZE, 0, &self->handles[i]);
+		ret = __ncgpu_bo_create(self->ctx.fd, BO_SIZE, 0, &self->handles[i]);
 		self->cmds[i] = ncgpu_cmd_fill(self->handles[i], 0, BO_SIZE, BATCHED_FILL);
 	}
-	self->ctx.map = ret ? NULL : ncgpu_bo_map(self->ctx.fd, self->handles[0], BO_SIZE, &ret);
+	self->ctx.map = ret ? NULL : __ncgpu_bo_map(self->ctx.fd, self->handles[0], BO_SIZE, &ret);
 	return ret;
 }
 
@@ -664,7 +660,7 @@ static bool batched_job_fails_at(FIXTURE_DATA(batched_job) *self, unsigned int n
 		*ret = arm_fail_nth(self->fail_nth, nth);
 	if (*ret)
 		return false;
-	*ret = ncgpu_submit_cmds(self->ctx.fd, self->cmds, BATCHED_JOB_BOS, 0, self->ctx.syncobj);
+	*ret = __ncgpu_submit(self->ctx.fd, self->cmds, BATCHED_JOB_BOS, 0, self->ctx.syncobj);
 	return disarm_fail_nth(self->fail_nth);
 }
 
@@ -709,7 +705,7 @@ TEST_F_TIMEOUT(batched_job, failing_late_in_submit_fences_no_bo, 2 * TEST_TIMEOU
 	 */
 	nth = lo - LAST_BATCH_AIM;
 	for (tries = 0; tries < MAX_TRIES; tries++) {
-		ASSERT_EQ(0, ncgpu_submit_cmds(self->ctx.fd, stall, 2, 0, 0));
+		ASSERT_EQ(0, __ncgpu_submit(self->ctx.fd, stall, 2, 0, 0));
 		injected = batched_job_fails_at(self, nth, &ret);
 		if (injected && ret)
 			break;
@@ -720,9 +716,9 @@ TEST_F_TIMEOUT(batched_job, failing_late_in_submit_fences_no_bo, 2 * TEST_TIMEOU
 	}
 	ASSERT_EQ(-ENOMEM, ret) TH_LOG("%u tries, down to allocation %u", MAX_TRIES, nth);
 	TH_LOG("failed allocation %u (try %u)", nth, tries + 1);
-	EXPECT_EQ(0, ncgpu_bo_wait(self->ctx.fd, self->handles[first], 0))
+	EXPECT_EQ(0, __ncgpu_bo_wait(self->ctx.fd, self->handles[first], 0))
 		TH_LOG("the first BO holds the failed job's fence");
-	EXPECT_EQ(0, ncgpu_bo_wait(self->ctx.fd, self->handles[last], 0))
+	EXPECT_EQ(0, __ncgpu_bo_wait(self->ctx.fd, self->handles[last], 0))
 		TH_LOG("the last BO holds the failed job's fence");
 	EXPECT_EQ(-EINVAL, ncgpu_syncobj_wait_for(self->ctx.fd, self->ctx.syncobj, 0))
 		TH_LOG("the failed job's fence reached the out syncobj");
@@ -732,7 +728,7 @@ TEST_F_TIMEOUT(batched_job, failing_late_in_submit_fences_no_bo, 2 * TEST_TIMEOU
 	EXPECT_EQ(0, first_byte) TH_LOG("the failed job ran its commands");
 
 	/* The same job on the same BOs runs once the allocation succeeds. */
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->ctx.fd, self->cmds, BATCHED_JOB_BOS, 0,
+	ASSERT_EQ(0, __ncgpu_submit(self->ctx.fd, self->cmds, BATCHED_JOB_BOS, 0,
 				       self->ctx.syncobj));
 	ASSERT_EQ(0, ncgpu_syncobj_wait_for(self->ctx.fd, self->ctx.syncobj, WAIT_NS));
 	EXPECT_EQ(ncgpu_fill_byte(BATCHED_FILL, 0), self->ctx.map[0]);

@@ -28,11 +28,7 @@
 #include <stdbool.h>
 #include <sys/time.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_test.h"
 
 #define DEFAULT_OPS 20000
@@ -1278,11 +1274,11 @@ static void op_vgem_export(struct fuzz *f)
 	uint32_t handle;
 	int dmabuf;
 
-	if (f->vgem < 0 || ncgpu_dumb_create(f->vgem, size, &handle))
+	if (f->vgem < 0 || __dumb_create(f->vgem, size, &handle))
 		return;
-	if (!ncgpu_prime_export(f->vgem, handle, &dmabuf))
+	if (!__prime_handle_to_fd(f->vgem, handle, &dmabuf))
 		adopt_dmabuf(f, dmabuf, new_bo(f, size, 0, true));
-	ncgpu_bo_close(f->vgem, handle);
+	__gem_close(f->vgem, handle);
 }
 
 static void op_syncobj_create(struct fuzz *f)
@@ -1528,7 +1524,7 @@ static void op_reopen(struct fuzz *f)
 /* Waits until the device queue is empty: jobs complete in submission order. */
 static void drain(struct fuzz *f)
 {
-	int ret = ncgpu_submit_cmds(f->drain_fd, NULL, 0, 0, f->drain_syncobj);
+	int ret = __ncgpu_submit(f->drain_fd, NULL, 0, 0, f->drain_syncobj);
 
 	if (!ret)
 		ret = ncgpu_syncobj_wait_for(f->drain_fd, f->drain_syncobj, DRAIN_NS);
@@ -1651,7 +1647,7 @@ static int setup_memory(struct fuzz *f)
 }
 
 FIXTURE(fuzz) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	struct fuzz f;
 };
 
@@ -1659,7 +1655,7 @@ FIXTURE_SETUP(fuzz)
 {
 	struct fuzz *f = &self->f;
 
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	memset(f, 0, sizeof(*f));
 	f->info = self->dev.info;
 	f->io = f->info.coherency == DRM_NCGPU_COHERENCY_IO;
@@ -1668,7 +1664,7 @@ FIXTURE_SETUP(fuzz)
 	ASSERT_EQ(0, open_file(&f->files[0]));
 	ASSERT_EQ(0, open_file(&f->files[1]));
 	f->drain_fd = self->dev.fd;
-	ASSERT_EQ(0, ncgpu_syncobj_create(f->drain_fd, &f->drain_syncobj));
+	ASSERT_EQ(0, __syncobj_create(f->drain_fd, &f->drain_syncobj));
 	f->vgem = ncgpu_open_primary_driver("vgem");
 	f->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, f->devnull);

@@ -14,11 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_test.h"
 
 /* No zero byte, so that any byte of it is told apart from fresh memory. */
@@ -32,7 +28,7 @@
 #define WAIT_NS (10 * NCGPU_TEST_NSEC_PER_SEC)
 
 FIXTURE(leak) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	int fd;
 	size_t page;
 	/* Flags of a BO that can be exported: write-combined unless IO-coherent. */
@@ -63,13 +59,13 @@ static int spill_one(int fd, uint32_t flags)
 		fill_secret(bo.map, SPILL_SIZE);
 	/* The CPU's secret reaches the device view too. */
 	if (flags & WB)
-		ret = ncgpu_sync(fd, bo.handle, DRM_NCGPU_BO_SYNC_FLUSH, 0, SPILL_SIZE);
+		ret = __ncgpu_bo_sync_range(fd, bo.handle, DRM_NCGPU_BO_SYNC_FLUSH, 0, SPILL_SIZE);
 	fill.dst_handle = bo.handle;
 	if (!ret)
 		ret = ncgpu_submit_wait(fd, &fill, 1);
 	if (bo.map)
 		munmap(bo.map, SPILL_SIZE);
-	ncgpu_bo_close(fd, bo.handle);
+	__gem_close(fd, bo.handle);
 	return ret;
 }
 
@@ -77,22 +73,22 @@ static int spill_one(int fd, uint32_t flags)
 static int spill_through_dmabuf(int fd, uint32_t flags)
 {
 	uint32_t handle;
-	int dmabuf = -1, ret = ncgpu_bo_create(fd, SPILL_SIZE, flags, &handle);
+	int dmabuf = -1, ret = __ncgpu_bo_create(fd, SPILL_SIZE, flags, &handle);
 	void *map;
 
 	if (ret)
 		return ret;
-	ret = ncgpu_prime_export(fd, handle, &dmabuf);
-	ncgpu_bo_close(fd, handle);
+	ret = __prime_handle_to_fd(fd, handle, &dmabuf);
+	__gem_close(fd, handle);
 	if (ret)
 		return ret;
 	map = mmap(NULL, SPILL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf, 0);
 	if (map == MAP_FAILED) {
 		ret = -errno;
 	} else {
-		ncgpu_dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+		__dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
 		fill_secret(map, SPILL_SIZE);
-		ncgpu_dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+		__dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
 		munmap(map, SPILL_SIZE);
 	}
 	close(dmabuf);
@@ -117,7 +113,7 @@ FIXTURE_SETUP(leak)
 {
 	int ret;
 
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	self->fd = self->dev.fd;
 	self->page = sysconf(_SC_PAGESIZE);
 	self->export_flags = self->dev.info.coherency == DRM_NCGPU_COHERENCY_IO ? WB : 0;
@@ -176,7 +172,7 @@ static void release(int fd, struct ncgpu_mapped_bo *bo)
 {
 	if (bo->map)
 		munmap(bo->map, bo->size);
-	ncgpu_bo_close(fd, bo->handle);
+	__gem_close(fd, bo->handle);
 }
 
 static void expect_device_view(struct __test_metadata *_metadata, int fd, uint32_t handle,
@@ -207,10 +203,10 @@ TEST_F(leak, new_no_mmap_bo_reads_zero_on_device)
 {
 	uint32_t handle;
 
-	ASSERT_EQ(0, ncgpu_bo_create(self->fd, BO_SIZE, NO_MMAP, &handle));
+	ASSERT_EQ(0, __ncgpu_bo_create(self->fd, BO_SIZE, NO_MMAP, &handle));
 	expect_device_view(_metadata, self->fd, handle, NULL, BO_SIZE,
 			   "device view of a NO_MMAP BO");
-	ncgpu_bo_close(self->fd, handle);
+	__gem_close(self->fd, handle);
 }
 
 TEST_F(leak, new_wb_bo_reads_zero_on_cpu_and_device)
@@ -221,7 +217,7 @@ TEST_F(leak, new_wb_bo_reads_zero_on_cpu_and_device)
 	EXPECT_TRUE(holds_only(_metadata, "write-back CPU mapping", bo.map, NULL, BO_SIZE));
 	expect_device_view(_metadata, self->fd, bo.handle, NULL, BO_SIZE,
 			   "device view of a write-back BO");
-	ASSERT_EQ(0, ncgpu_sync(self->fd, bo.handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0,
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, bo.handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0,
 				BO_SIZE));
 	EXPECT_TRUE(holds_only(_metadata, "write-back CPU mapping after invalidation", bo.map,
 			       NULL, BO_SIZE));
@@ -251,14 +247,14 @@ TEST_F(leak, partly_written_wb_bo_shows_only_what_was_written)
 	for (i = 1; i < npages; i += 2) {
 		bo.map[i * page + page / 2] = MARK;
 		expected[i * page + page / 2] = MARK;
-		ret = ncgpu_sync(self->fd, bo.handle, DRM_NCGPU_BO_SYNC_FLUSH, i * page + page / 2, 1);
+		ret = __ncgpu_bo_sync_range(self->fd, bo.handle, DRM_NCGPU_BO_SYNC_FLUSH, i * page + page / 2, 1);
 		ASSERT_EQ(0, ret) TH_LOG("FLUSH: %s", strerror(-ret));
 	}
 	ret = ncgpu_submit_wait(self->fd, fills, npages / 2);
 	ASSERT_EQ(0, ret) TH_LOG("partial FILLs: %s", strerror(-ret));
 	expect_device_view(_metadata, self->fd, bo.handle, expected, BO_SIZE,
 			   "device view of a partly written write-back BO");
-	ret = ncgpu_sync(self->fd, bo.handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0, BO_SIZE);
+	ret = __ncgpu_bo_sync_range(self->fd, bo.handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0, BO_SIZE);
 	ASSERT_EQ(0, ret) TH_LOG("FLUSH_AND_INVALIDATE: %s", strerror(-ret));
 	EXPECT_TRUE(holds_only(_metadata, "CPU view of a partly written write-back BO after "
 			       "invalidation", bo.map, expected, BO_SIZE));
@@ -279,9 +275,9 @@ static void expect_zero_dmabuf(struct __test_metadata *_metadata, int dmabuf, co
 	uint8_t *map = map_dmabuf(dmabuf, BO_SIZE);
 
 	ASSERT_NE(NULL, map) TH_LOG("mapping the dma-buf: %s", strerror(errno));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, __dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
 	EXPECT_TRUE(holds_only(_metadata, path, map, NULL, BO_SIZE));
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, __dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
 	munmap(map, BO_SIZE);
 }
 
@@ -290,11 +286,11 @@ TEST_F(leak, new_exported_bo_reads_zero_through_dmabuf)
 	uint32_t handle;
 	int dmabuf;
 
-	ASSERT_EQ(0, ncgpu_bo_create(self->fd, BO_SIZE, self->export_flags, &handle));
-	ASSERT_EQ(0, ncgpu_prime_export(self->fd, handle, &dmabuf));
+	ASSERT_EQ(0, __ncgpu_bo_create(self->fd, BO_SIZE, self->export_flags, &handle));
+	ASSERT_EQ(0, __prime_handle_to_fd(self->fd, handle, &dmabuf));
 	expect_zero_dmabuf(_metadata, dmabuf, "dma-buf mapping of a new BO");
 	close(dmabuf);
-	ncgpu_bo_close(self->fd, handle);
+	__gem_close(self->fd, handle);
 }
 
 /*
@@ -309,12 +305,12 @@ TEST_F(leak, new_bo_imported_into_vgem_reads_zero)
 
 	if (vgem < 0)
 		SKIP(return, "vgem not loaded");
-	ASSERT_EQ(0, ncgpu_bo_create(self->fd, BO_SIZE, self->export_flags, &handle));
-	ASSERT_EQ(0, ncgpu_prime_export(self->fd, handle, &dmabuf));
-	ASSERT_EQ(0, ncgpu_prime_import(vgem, dmabuf, &vgem_handle));
+	ASSERT_EQ(0, __ncgpu_bo_create(self->fd, BO_SIZE, self->export_flags, &handle));
+	ASSERT_EQ(0, __prime_handle_to_fd(self->fd, handle, &dmabuf));
+	ASSERT_EQ(0, __prime_fd_to_handle(vgem, dmabuf, &vgem_handle));
 	close(dmabuf);
-	ncgpu_bo_close(self->fd, handle);
-	ASSERT_EQ(0, ncgpu_prime_export(vgem, vgem_handle, &vgem_dmabuf));
+	__gem_close(self->fd, handle);
+	ASSERT_EQ(0, __prime_handle_to_fd(vgem, vgem_handle, &vgem_dmabuf));
 	expect_zero_dmabuf(_metadata, vgem_dmabuf, "vgem's dma-buf of its import of a new BO");
 	close(vgem_dmabuf);
 	close(vgem);
@@ -335,13 +331,13 @@ TEST_F(leak, query_answers_carry_no_stale_bytes)
 	ASSERT_EQ(0, ncgpu_ioctl(self->fd, DRM_IOCTL_NCGPU_DEV_QUERY, &q));
 	EXPECT_TRUE(holds_only(_metadata, "DEV_QUERY answer", answer, expected, sizeof(answer)));
 
-	ASSERT_EQ(0, ncgpu_bo_create(self->fd, BO_SIZE, 0, &handle));
+	ASSERT_EQ(0, __ncgpu_bo_create(self->fd, BO_SIZE, 0, &handle));
 	memset(&info, 0xa5, sizeof(info));
 	info.handle = handle;
 	ASSERT_EQ(0, ncgpu_ioctl(self->fd, DRM_IOCTL_NCGPU_BO_QUERY_INFO, &info));
 	EXPECT_EQ(0u, info.pad);
 	EXPECT_EQ(0u, info.create_flags);
-	ncgpu_bo_close(self->fd, handle);
+	__gem_close(self->fd, handle);
 }
 
 TEST_HARNESS_MAIN

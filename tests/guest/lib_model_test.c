@@ -28,11 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu.h"
 #include "ncgpu_model.h"
 #include "ncgpu_rand.h"
@@ -276,41 +272,7 @@ static unsigned int pick_bo(struct lib_run *run)
 static void pick_range(struct lib_run *run, uint64_t size, uint64_t max_len, uint64_t *offset,
 		       uint64_t *len)
 {
-	uint64_t g = run->atom, edge;
-
-	switch (ncgpu_rand_below(&run->rng, 9)) {
-	case 0:
-		*offset = 0;
-		*len = size;
-		return;
-	case 1:
-		*offset = ncgpu_rand_below(&run->rng, size + 1);
-		*len = 0;
-		return;
-	case 2:
-		*offset = ncgpu_rand_below(&run->rng, size);
-		*len = 1;
-		return;
-	case 3:
-		*offset = ncgpu_rand_below(&run->rng, size / g) * g;
-		*len = (1 + ncgpu_rand_below(&run->rng, 4)) * g;
-		break;
-	case 4:
-		edge = (1 + ncgpu_rand_below(&run->rng, size / g)) * g;
-		*offset = edge - 1 - ncgpu_rand_below(&run->rng, g < edge ? g : edge);
-		*len = 1 + ncgpu_rand_below(&run->rng, 2 * g);
-		break;
-	case 5:
-		*offset = ncgpu_rand_below(&run->rng, size + 1);
-		*len = NCGPU_WHOLE_SIZE;
-		return;
-	default:
-		*offset = ncgpu_rand_below(&run->rng, size);
-		*len = 1 + ncgpu_rand_below(&run->rng, max_len);
-		break;
-	}
-	if (*len > size - *offset)
-		*len = size - *offset;
+	ncgpu_rand_range(&run->rng, run->atom, size, max_len, NCGPU_WHOLE_SIZE, offset, len);
 }
 
 /* Whether a CPU access gives the same result whenever pending jobs complete. */

@@ -11,11 +11,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu.h"
 
 #define BO_SIZE 4096

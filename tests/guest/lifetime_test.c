@@ -20,11 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_test.h"
 
 #define MODULE_PATH "/lib/modules/ncgpu.ko"
@@ -165,12 +161,12 @@ static int open_ncgpu(struct __test_metadata *_metadata)
 static int export_new_bo(int fd, int *dmabuf)
 {
 	uint32_t handle;
-	int ret = ncgpu_bo_create(fd, BO_SIZE, 0, &handle);
+	int ret = __ncgpu_bo_create(fd, BO_SIZE, 0, &handle);
 
 	if (ret)
 		return ret;
-	ret = ncgpu_prime_export(fd, handle, dmabuf);
-	ncgpu_bo_close(fd, handle);
+	ret = __prime_handle_to_fd(fd, handle, dmabuf);
+	__gem_close(fd, handle);
 	return ret;
 }
 
@@ -202,7 +198,7 @@ TEST_F(lifetime, bo_mapping_pins_module)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &bo));
 	bo.map[0] = 1;
-	ncgpu_bo_close(fd, bo.handle);
+	__gem_close(fd, bo.handle);
 	close(fd);
 	ASSERT_UNLOAD_REFUSED("a BO mapping");
 	EXPECT_EQ(1, bo.map[0]);
@@ -249,11 +245,11 @@ TEST_F(lifetime, vgem_import_pins_module)
 	fd = open_ncgpu(_metadata);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, export_new_bo(fd, &dmabuf));
-	ASSERT_EQ(0, ncgpu_prime_import(vgem, dmabuf, &vgem_handle));
+	ASSERT_EQ(0, __prime_fd_to_handle(vgem, dmabuf, &vgem_handle));
 	close(dmabuf);
 	close(fd);
 	ASSERT_UNLOAD_REFUSED("vgem's import of an ncgpu dma-buf");
-	ASSERT_EQ(0, ncgpu_bo_close(vgem, vgem_handle));
+	ASSERT_EQ(0, __gem_close(vgem, vgem_handle));
 	ASSERT_UNLOADS_THEN_RELOAD();
 	close(vgem);
 }
@@ -268,8 +264,8 @@ TEST_F(lifetime, job_fence_in_sync_file_pins_module)
 	int fd = open_ncgpu(_metadata);
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ncgpu_syncobj_create(fd, &export.handle));
-	ASSERT_EQ(0, ncgpu_submit_cmds(fd, &stall, 1, 0, export.handle));
+	ASSERT_EQ(0, __syncobj_create(fd, &export.handle));
+	ASSERT_EQ(0, __ncgpu_submit(fd, &stall, 1, 0, export.handle));
 	ASSERT_EQ(0, ncgpu_syncobj_wait_for(fd, export.handle, WAIT_NS));
 	ASSERT_EQ(0, ncgpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &export));
 	close(fd);
@@ -294,7 +290,7 @@ TEST_F(lifetime, job_fence_in_vgem_bo_pins_module)
 	munmap(bo.map, BO_SIZE);
 	close(fd);
 	ASSERT_UNLOAD_REFUSED("a vgem BO holding a job fence");
-	ASSERT_EQ(0, ncgpu_bo_close(vgem, bo.foreign_handle));
+	ASSERT_EQ(0, __gem_close(vgem, bo.foreign_handle));
 	close(vgem);
 	ASSERT_UNLOADS_THEN_RELOAD();
 }
@@ -311,10 +307,10 @@ TEST_F(lifetime, live_close_waits_for_jobs_then_module_unloads)
 	int64_t start;
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ncgpu_bo_create(fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &handle));
+	ASSERT_EQ(0, __ncgpu_bo_create(fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &handle));
 	job[1] = ncgpu_cmd_fill(handle, 0, BO_SIZE, FILL_VALUE);
 	start = ncgpu_now_ns();
-	ASSERT_EQ(0, ncgpu_submit_cmds(fd, job, 2, 0, 0));
+	ASSERT_EQ(0, __ncgpu_submit(fd, job, 2, 0, 0));
 	close(fd);
 	EXPECT_LE(STALL_US * 1000ll, ncgpu_now_ns() - start)
 		TH_LOG("close() returned before the file's job had run");
@@ -337,7 +333,7 @@ TEST_F(lifetime, exiting_process_jobs_are_cancelled_then_module_unloads)
 	if (!pid) {
 		fd = ncgpu_open();
 		for (i = 0; fd >= 0 && i < 100; i++)
-			if (ncgpu_submit_cmds(fd, &stall, 1, 0, 0))
+			if (__ncgpu_submit(fd, &stall, 1, 0, 0))
 				_exit(2);
 		_exit(fd < 0);
 	}

@@ -12,11 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_test.h"
 
 #define WB DRM_NCGPU_BO_WB_MMAP
@@ -35,7 +31,7 @@
 #define KMSG_RECORD 8192
 
 FIXTURE(limits) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	int fd;
 	size_t page;
 	long oom_kills;
@@ -81,7 +77,7 @@ static long kib_not_given_back(long before)
 
 FIXTURE_SETUP(limits)
 {
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	self->fd = self->dev.fd;
 	self->page = sysconf(_SC_PAGESIZE);
 	self->oom_kills = oom_kills();
@@ -139,10 +135,10 @@ TEST_F(limits, bo_size_at_and_above_max)
 	ASSERT_LE(256 * NCGPU_TEST_MIB, max);
 	ASSERT_EQ(0, create(self->fd, max, 0, &size, &handle));
 	EXPECT_EQ(max, size);
-	ncgpu_bo_close(self->fd, handle);
+	__gem_close(self->fd, handle);
 	ASSERT_EQ(0, create(self->fd, max - 1, WB, &size, &handle));
 	EXPECT_EQ(max, size) TH_LOG("max_bo_size - 1 rounds up to max_bo_size");
-	ncgpu_bo_close(self->fd, handle);
+	__gem_close(self->fd, handle);
 	for (i = 0; i < sizeof(too_big) / sizeof(too_big[0]); i++) {
 		EXPECT_EQ(-E2BIG, create(self->fd, too_big[i], 0, &size, &handle))
 			TH_LOG("size 0x%llx", (unsigned long long)too_big[i]);
@@ -166,19 +162,19 @@ TEST_F(limits, unused_max_size_bos_cost_no_memory)
 		ASSERT_EQ(0, create(self->fd, max, i % 2 ? WB : 0, &size, &handles[i]));
 	}
 	/* Write-combined: a sync succeeds and does nothing. */
-	EXPECT_EQ(0, ncgpu_sync(self->fd, handles[0], DRM_NCGPU_BO_SYNC_FLUSH, max - 1, 1));
-	EXPECT_EQ(-EINVAL, ncgpu_sync(self->fd, handles[1], DRM_NCGPU_BO_SYNC_FLUSH, max - 1, 2));
-	EXPECT_EQ(-EINVAL, ncgpu_sync(self->fd, handles[1], DRM_NCGPU_BO_SYNC_FLUSH, max + 1, 0));
+	EXPECT_EQ(0, __ncgpu_bo_sync_range(self->fd, handles[0], DRM_NCGPU_BO_SYNC_FLUSH, max - 1, 1));
+	EXPECT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, handles[1], DRM_NCGPU_BO_SYNC_FLUSH, max - 1, 2));
+	EXPECT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, handles[1], DRM_NCGPU_BO_SYNC_FLUSH, max + 1, 0));
 	past_end = ncgpu_cmd_fill(handles[0], max - 8, 9, 0);
-	EXPECT_EQ(-EINVAL, ncgpu_submit_cmds(self->fd, &past_end, 1, 0, 0));
+	EXPECT_EQ(-EINVAL, __ncgpu_submit(self->fd, &past_end, 1, 0, 0));
 	past_end = ncgpu_cmd_copy(handles[0], 0, handles[1], max, 1);
-	EXPECT_EQ(-EINVAL, ncgpu_submit_cmds(self->fd, &past_end, 1, 0, 0));
+	EXPECT_EQ(-EINVAL, __ncgpu_submit(self->fd, &past_end, 1, 0, 0));
 	during = free_kib();
 	EXPECT_GT(ncgpu_memory_slack_kib(), before - during)
 		TH_LOG("%d unused BOs of %llu MiB took %ld KiB", LAZY_HUGE_BOS,
 		       (unsigned long long)(max / NCGPU_TEST_MIB), before - during);
 	for (i = 0; i < LAZY_HUGE_BOS; i++)
-		ncgpu_bo_close(self->fd, handles[i]);
+		__gem_close(self->fd, handles[i]);
 }
 
 /* The device writes the last bytes of a large write-back BO; the CPU reads them. */
@@ -194,13 +190,13 @@ TEST_F(limits, large_bo_is_usable_to_its_last_byte)
 	ASSERT_EQ(0, ret) TH_LOG("%llu MiB BO: %s", end / NCGPU_TEST_MIB, strerror(-ret));
 	ret = ncgpu_fill_wait(self->fd, bo.handle, end - 8, 8, value);
 	ASSERT_EQ(0, ret) TH_LOG("FILL of the last 8 bytes: %s", strerror(-ret));
-	ASSERT_EQ(0, ncgpu_sync(self->fd, bo.handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE,
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, bo.handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE,
 				end - 1, 1));
 	for (i = 0; i < 8 && bo.map[end - 8 + i] == ncgpu_fill_byte(value, i); i++)
 		;
 	EXPECT_EQ(8u, i) TH_LOG("the last bytes do not hold the FILL");
 	munmap(bo.map, LARGE_BO_SIZE);
-	ncgpu_bo_close(self->fd, bo.handle);
+	__gem_close(self->fd, bo.handle);
 	after = before - kib_not_given_back(before);
 	EXPECT_GT(ncgpu_memory_slack_kib(), before - after)
 		TH_LOG("%ld KiB not given back after freeing the BO", before - after);
@@ -245,7 +241,7 @@ TEST_F(limits, sync_op_count_at_and_above_cap)
 	uint8_t *wide;
 
 	ASSERT_LE(4096u, cap);
-	ASSERT_EQ(0, ncgpu_bo_create(self->fd, SYNC_BO_SIZE, WB, &handle));
+	ASSERT_EQ(0, __ncgpu_bo_create(self->fd, SYNC_BO_SIZE, WB, &handle));
 	ops = sync_ops(cap + 1, handle, SYNC_BO_SIZE);
 	wide = widen(ops, sizeof(*ops), cap, sizeof(*ops) + 8);
 	ASSERT_TRUE(ops && wide);
@@ -258,7 +254,7 @@ TEST_F(limits, sync_op_count_at_and_above_cap)
 		TH_LOG("a non-zero tail in the last of %u ops", cap);
 	free(ops);
 	free(wide);
-	ncgpu_bo_close(self->fd, handle);
+	__gem_close(self->fd, handle);
 }
 
 static int submit_array(int fd, const void *array, uint32_t stride, uint32_t count,
@@ -293,7 +289,7 @@ TEST_F(limits, cmd_count_at_and_above_cap)
 
 	ASSERT_LE(1024u, cap);
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, 8ull * (cap + 1), 0, &bo));
-	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &syncobj));
+	ASSERT_EQ(0, __syncobj_create(self->fd, &syncobj));
 	cmds = numbered_fills(cap + 1, bo.handle);
 	wide = widen(cmds, sizeof(*cmds), cap, sizeof(*cmds) + 16);
 	ASSERT_TRUE(cmds && wide);
@@ -313,7 +309,7 @@ TEST_F(limits, cmd_count_at_and_above_cap)
 	free(cmds);
 	free(wide);
 	munmap(bo.map, bo.size);
-	ncgpu_bo_close(self->fd, bo.handle);
+	__gem_close(self->fd, bo.handle);
 }
 
 static uint32_t bo_kind(unsigned int i)
@@ -334,7 +330,7 @@ static bool holds_fill(int fd, uint32_t handle, uint32_t flags, const uint8_t *m
 {
 	size_t i;
 
-	if (flags == WB && ncgpu_sync(fd, handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0,
+	if (flags == WB && __ncgpu_bo_sync_range(fd, handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0,
 				      MANY_BO_SIZE))
 		return false;
 	for (i = 0; i < MANY_BO_SIZE; i++)
@@ -359,7 +355,7 @@ static int many_bos_round(int fd, struct many_bos *m, uint32_t cap, long *used_k
 		struct ncgpu_mapped_bo bo = { 0 };
 
 		if (i % MAP_EVERY)
-			ret = ncgpu_bo_create(fd, MANY_BO_SIZE, bo_kind(i), &bo.handle);
+			ret = __ncgpu_bo_create(fd, MANY_BO_SIZE, bo_kind(i), &bo.handle);
 		else
 			ret = ncgpu_mapped_bo_create(fd, MANY_BO_SIZE, bo_kind(i), &bo);
 		m->handles[i] = bo.handle;
@@ -367,9 +363,9 @@ static int many_bos_round(int fd, struct many_bos *m, uint32_t cap, long *used_k
 		if (!ret && bo.map)
 			memset(bo.map, 0x77, MANY_BO_SIZE);
 		if (!ret && bo_kind(i) == WB)
-			ret = ncgpu_sync(fd, bo.handle, DRM_NCGPU_BO_SYNC_FLUSH, 0, MANY_BO_SIZE);
+			ret = __ncgpu_bo_sync_range(fd, bo.handle, DRM_NCGPU_BO_SYNC_FLUSH, 0, MANY_BO_SIZE);
 		if (!ret && bo_kind(i) != WB &&
-		    !(ret = ncgpu_prime_export(fd, bo.handle, &dmabuf)))
+		    !(ret = __prime_handle_to_fd(fd, bo.handle, &dmabuf)))
 			close(dmabuf);
 	}
 	n = i;
@@ -387,7 +383,7 @@ static int many_bos_round(int fd, struct many_bos *m, uint32_t cap, long *used_k
 	for (i = 0; i < n; i++) {
 		if (m->maps[i])
 			munmap(m->maps[i], MANY_BO_SIZE);
-		ncgpu_bo_close(fd, m->handles[i]);
+		__gem_close(fd, m->handles[i]);
 	}
 	free(cmds);
 	return ret;

@@ -10,11 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_sync_test.h"
 #include "ncgpu_test.h"
 
@@ -279,9 +275,9 @@ static int make_busy(struct flood *f)
 		ncgpu_cmd_stall(BUSY_STALL_US), ncgpu_cmd_fill(f->busy, 0, 8, 3),
 	};
 
-	if (ncgpu_bo_wait(f->fd, f->busy, 0) == -EBUSY)
+	if (__ncgpu_bo_wait(f->fd, f->busy, 0) == -EBUSY)
 		return 0;
-	return ncgpu_submit_cmds(f->fd, job, 2, 0, 0);
+	return __ncgpu_submit(f->fd, job, 2, 0, 0);
 }
 
 /* Waits on f->busy for @rel_ns; had its job just finished, tries once more. */
@@ -346,9 +342,9 @@ static int bad_core_call(struct flood *f, int variant)
 		import.fd = f->fd;
 		return ncgpu_ioctl(f->fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &import);
 	case 7:
-		return ncgpu_syncobj_wait(f->fd, f->empty_syncobj, 0);
+		return __syncobj_wait(f->fd, f->empty_syncobj, 0);
 	default:
-		return ncgpu_dmabuf_sync(f->no_mmap_dmabuf, DMA_BUF_SYNC_END);
+		return __dmabuf_sync(f->no_mmap_dmabuf, DMA_BUF_SYNC_END);
 	}
 }
 
@@ -495,7 +491,7 @@ static void write_kmsg(const char *line)
 }
 
 FIXTURE(log) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	struct flood f;
 	int vgem;
 };
@@ -517,7 +513,7 @@ static int make_no_mmap_bo(int fd, void *arg)
 {
 	uint32_t handle;
 
-	return ncgpu_bo_create(fd, BO_SIZE, DRM_NCGPU_BO_NO_MMAP, &handle);
+	return __ncgpu_bo_create(fd, BO_SIZE, DRM_NCGPU_BO_NO_MMAP, &handle);
 }
 
 static int make_import(int fd, void *vgem)
@@ -532,19 +528,19 @@ FIXTURE_SETUP(log)
 	struct flood *f = &self->f;
 	int dmabuf = -1;
 
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	memset(f, 0, sizeof(*f));
 	f->fd = self->dev.fd;
 	f->info = self->dev.info;
 	f->io = f->info.coherency == DRM_NCGPU_COHERENCY_IO;
-	ASSERT_EQ(0, ncgpu_bo_create(f->fd, BO_SIZE, 0, &f->wc));
-	ASSERT_EQ(0, ncgpu_bo_create(f->fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &f->wb));
-	ASSERT_EQ(0, ncgpu_bo_create(f->fd, BO_SIZE, DRM_NCGPU_BO_NO_MMAP, &f->no_mmap));
-	ASSERT_EQ(0, ncgpu_bo_create(f->fd, BO_SIZE, 0, &f->busy));
-	ASSERT_EQ(0, ncgpu_bo_mmap_offset(f->fd, f->wc, &f->wc_offset));
-	ASSERT_EQ(0, ncgpu_syncobj_create(f->fd, &f->empty_syncobj));
-	ASSERT_EQ(0, ncgpu_syncobj_create(f->fd, &f->signal_target));
-	ASSERT_EQ(0, ncgpu_prime_export(f->fd, f->no_mmap, &dmabuf));
+	ASSERT_EQ(0, __ncgpu_bo_create(f->fd, BO_SIZE, 0, &f->wc));
+	ASSERT_EQ(0, __ncgpu_bo_create(f->fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &f->wb));
+	ASSERT_EQ(0, __ncgpu_bo_create(f->fd, BO_SIZE, DRM_NCGPU_BO_NO_MMAP, &f->no_mmap));
+	ASSERT_EQ(0, __ncgpu_bo_create(f->fd, BO_SIZE, 0, &f->busy));
+	ASSERT_EQ(0, __ncgpu_bo_mmap_offset(f->fd, f->wc, &f->wc_offset));
+	ASSERT_EQ(0, __syncobj_create(f->fd, &f->empty_syncobj));
+	ASSERT_EQ(0, __syncobj_create(f->fd, &f->signal_target));
+	ASSERT_EQ(0, __prime_handle_to_fd(f->fd, f->no_mmap, &dmabuf));
 	f->no_mmap_dmabuf = dmabuf;
 	ASSERT_EQ(0, ncgpu_guess_offsets(f->fd, BO_SIZE, make_no_mmap_bo, NULL,
 					 &f->no_mmap_offset));

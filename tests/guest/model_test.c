@@ -20,11 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_model.h"
 #include "ncgpu_test.h"
 
@@ -66,7 +62,7 @@ struct model_run {
 };
 
 FIXTURE(model) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	struct model_run run;
 };
 
@@ -168,37 +164,7 @@ static bool wait_idle(struct model_run *run)
 static void pick_range(struct model_run *run, size_t size, size_t max_len, uint64_t *offset,
 		       uint64_t *len)
 {
-	size_t g = run->granule, edge;
-
-	switch (ncgpu_rand_below(&run->rng, 8)) {
-	case 0:
-		*offset = 0;
-		*len = size;
-		return;
-	case 1:
-		*offset = ncgpu_rand_below(&run->rng, size + 1);
-		*len = 0;
-		return;
-	case 2:
-		*offset = ncgpu_rand_below(&run->rng, size);
-		*len = 1;
-		return;
-	case 3:
-		*offset = ncgpu_rand_below(&run->rng, size / g) * g;
-		*len = (1 + ncgpu_rand_below(&run->rng, 4)) * g;
-		break;
-	case 4:
-		edge = (1 + ncgpu_rand_below(&run->rng, size / g)) * g;
-		*offset = edge - 1 - ncgpu_rand_below(&run->rng, g < edge ? g : edge);
-		*len = 1 + ncgpu_rand_below(&run->rng, 2 * g);
-		break;
-	default:
-		*offset = ncgpu_rand_below(&run->rng, size);
-		*len = 1 + ncgpu_rand_below(&run->rng, max_len);
-		break;
-	}
-	if (*len > size - *offset)
-		*len = size - *offset;
+	ncgpu_rand_range(&run->rng, run->granule, size, max_len, 0, offset, len);
 }
 
 static struct model_bo *pick_bo(struct model_run *run, unsigned int *index)
@@ -339,7 +305,7 @@ static bool bo_sync_batch(struct model_run *run)
 	}
 	if (racing && !wait_idle(run))
 		return false;
-	ret = ncgpu_sync_ops(run->fd, ops, n);
+	ret = __ncgpu_bo_sync(run->fd, ops, n);
 	if (ret != expected)
 		return fail(run, "BO_SYNC gave %d, expected %d", ret, expected);
 	for (i = 0; i < bad; i++)
@@ -405,7 +371,7 @@ static void model_job_completion(struct model_run *run)
 
 static bool submit(struct model_run *run, const struct drm_ncgpu_cmd *cmds, unsigned int n)
 {
-	int ret = ncgpu_submit_cmds(run->fd, cmds, n, 0, run->last_job);
+	int ret = __ncgpu_submit(run->fd, cmds, n, 0, run->last_job);
 
 	if (ret)
 		return fail(run, "SUBMIT: %s", strerror(-ret));
@@ -505,7 +471,7 @@ static bool final_check(struct model_run *run)
 		struct model_bo *b = &run->bos[i];
 
 		note(run, "final flush-and-invalidate and read of bo %u", i);
-		ret = ncgpu_sync(run->fd, b->bo.handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0,
+		ret = __ncgpu_bo_sync_range(run->fd, b->bo.handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0,
 				 b->bo.size);
 		if (ret)
 			return fail(run, "final BO_SYNC of bo %u: %s", i, strerror(-ret));
@@ -535,7 +501,7 @@ static int create_bos(struct model_run *run, const FIXTURE_VARIANT(model) *varia
 			return ret;
 	}
 	ret = ncgpu_mapped_bo_create(run->fd, variant->max_pages * run->page, 0, &run->probe);
-	return ret ? ret : ncgpu_syncobj_create(run->fd, &run->last_job);
+	return ret ? ret : __syncobj_create(run->fd, &run->last_job);
 }
 
 FIXTURE_SETUP(model)
@@ -543,7 +509,7 @@ FIXTURE_SETUP(model)
 	struct model_run *run = &self->run;
 	bool split_views;
 
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	run->fd = self->dev.fd;
 	run->evict_chaos = ncgpu_evict_chaos();
 	ASSERT_LE(0, run->evict_chaos);

@@ -51,9 +51,9 @@ static inline long ncgpu_module_param_long(const char *name)
 static inline int ncgpu_submit_signalling(int fd, const struct drm_ncgpu_cmd *cmds,
 					  uint32_t count, uint32_t *syncobj)
 {
-	int ret = ncgpu_syncobj_create(fd, syncobj);
+	int ret = __syncobj_create(fd, syncobj);
 
-	return ret ? ret : ncgpu_submit_cmds(fd, cmds, count, 0, *syncobj);
+	return ret ? ret : __ncgpu_submit(fd, cmds, count, 0, *syncobj);
 }
 
 /* vgem's uAPI (include/uapi/drm/vgem_drm.h), which libdrm-dev does not ship. */
@@ -96,15 +96,15 @@ static inline int ncgpu_external_fence_create(int fd, struct ncgpu_external_fenc
 	ef->card = ncgpu_open_primary_driver("vgem");
 	if (ef->card < 0)
 		return ef->card;
-	ret = ncgpu_dumb_create(ef->card, 4096, &attach.handle);
+	ret = __dumb_create(ef->card, 4096, &attach.handle);
 	if (!ret)
-		ret = ncgpu_prime_export(ef->card, attach.handle, &dmabuf);
+		ret = __prime_handle_to_fd(ef->card, attach.handle, &dmabuf);
 	if (!ret)
 		ret = ncgpu_ioctl(ef->card, VGEM_IOCTL_FENCE_ATTACH, &attach);
 	if (!ret)
 		ret = ncgpu_ioctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &sync_file);
 	if (!ret)
-		ret = ncgpu_syncobj_create(fd, &ef->syncobj);
+		ret = __syncobj_create(fd, &ef->syncobj);
 	import.handle = ef->syncobj;
 	import.fd = sync_file.fd;
 	if (!ret)
@@ -155,10 +155,10 @@ static inline int ncgpu_syncobj_fence_status(int fd, uint32_t syncobj)
  * so no cache maintenance is needed.
  */
 #define NCGPU_WC_BO_FIXTURE(name, bo_size) \
-	FIXTURE(name) { struct ncgpu_device dev; int fd; struct ncgpu_mapped_bo bo; }; \
+	FIXTURE(name) { struct ncgpu_test_device dev; int fd; struct ncgpu_mapped_bo bo; }; \
 	FIXTURE_SETUP(name) \
 	{ \
-		ncgpu_device_setup(_metadata, &self->dev); \
+		ncgpu_test_device_setup(_metadata, &self->dev); \
 		self->fd = self->dev.fd; \
 		ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, bo_size, 0, &self->bo)); \
 	} \

@@ -60,7 +60,7 @@ static inline int ncgpu_submit_syncs(int fd, const struct drm_ncgpu_cmd *cmds, u
  * TIMELINE_WAIT for point @point of @handle with @flags
  * (DRM_SYNCOBJ_WAIT_FLAGS_*), until @rel_ns from now; 0 polls.
  */
-static inline int ncgpu_timeline_wait_flags(int fd, uint32_t handle, uint64_t point,
+static inline int __syncobj_timeline_wait_flags(int fd, uint32_t handle, uint64_t point,
 					    int64_t rel_ns, uint32_t flags)
 {
 	struct drm_syncobj_timeline_wait w = {
@@ -75,13 +75,13 @@ static inline int ncgpu_timeline_wait_flags(int fd, uint32_t handle, uint64_t po
 }
 
 /* Waits up to @rel_ns for a point that has been submitted (-EINVAL if not). */
-static inline int ncgpu_timeline_wait(int fd, uint32_t handle, uint64_t point, int64_t rel_ns)
+static inline int __syncobj_timeline_wait(int fd, uint32_t handle, uint64_t point, int64_t rel_ns)
 {
-	return ncgpu_timeline_wait_flags(fd, handle, point, rel_ns, 0);
+	return __syncobj_timeline_wait_flags(fd, handle, point, rel_ns, 0);
 }
 
 /* The last signalled point of a timeline, in *@point. */
-static inline int ncgpu_timeline_query(int fd, uint32_t handle, uint64_t *point)
+static inline int __syncobj_query(int fd, uint32_t handle, uint64_t *point)
 {
 	struct drm_syncobj_timeline_array q = {
 		.handles = (uintptr_t)&handle,
@@ -93,7 +93,7 @@ static inline int ncgpu_timeline_query(int fd, uint32_t handle, uint64_t *point)
 }
 
 /* Signals point @point of a timeline from the CPU. */
-static inline int ncgpu_timeline_signal(int fd, uint32_t handle, uint64_t point)
+static inline int __syncobj_timeline_signal(int fd, uint32_t handle, uint64_t point)
 {
 	struct drm_syncobj_timeline_array s = {
 		.handles = (uintptr_t)&handle,
@@ -105,7 +105,7 @@ static inline int ncgpu_timeline_signal(int fd, uint32_t handle, uint64_t point)
 }
 
 /* Copies the fence at @src_point of @src to @dst_point of @dst (0: binary). */
-static inline int ncgpu_syncobj_transfer(int fd, uint32_t dst, uint64_t dst_point, uint32_t src,
+static inline int __syncobj_transfer(int fd, uint32_t dst, uint64_t dst_point, uint32_t src,
 					 uint64_t src_point)
 {
 	struct drm_syncobj_transfer t = {
@@ -138,11 +138,11 @@ static inline int ncgpu_syncobj_share(int fd, uint32_t handle, int to_fd, uint32
 /* Gives the BO @handle of @fd a handle in the DRM file @to_fd, through PRIME. */
 static inline int ncgpu_bo_share(int fd, uint32_t handle, int to_fd, uint32_t *to_handle)
 {
-	int dmabuf, ret = ncgpu_prime_export(fd, handle, &dmabuf);
+	int dmabuf, ret = __prime_handle_to_fd(fd, handle, &dmabuf);
 
 	if (ret)
 		return ret;
-	ret = ncgpu_prime_import(to_fd, dmabuf, to_handle);
+	ret = __prime_fd_to_handle(to_fd, dmabuf, to_handle);
 	close(dmabuf);
 	return ret;
 }

@@ -39,15 +39,18 @@ static inline int ncgpu_ioctl(int fd, unsigned long request, void *arg)
 	return ret ? -errno : 0;
 }
 
-/* Opens the render node of the driver called @name, or returns -ENODEV. */
-static inline int ncgpu_open_driver(const char *name)
+/*
+ * Opens the first of 64 DRM nodes (@path_fmt, numbered from @first) that the
+ * driver called @name drives, or returns -ENODEV.
+ */
+static inline int ncgpu_open_node_of(const char *path_fmt, int first, const char *name)
 {
 	char path[64], drv[32];
 	struct drm_version v;
 	int i, fd;
 
-	for (i = 128; i < 192; i++) {
-		snprintf(path, sizeof(path), "/dev/dri/renderD%d", i);
+	for (i = first; i < first + 64; i++) {
+		snprintf(path, sizeof(path), path_fmt, i);
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			continue;
@@ -62,12 +65,18 @@ static inline int ncgpu_open_driver(const char *name)
 	return -ENODEV;
 }
 
+/* Opens the render node of the driver called @name, or returns -ENODEV. */
+static inline int ncgpu_open_driver(const char *name)
+{
+	return ncgpu_open_node_of("/dev/dri/renderD%d", 128, name);
+}
+
 static inline int ncgpu_open(void)
 {
 	return ncgpu_open_driver("ncgpu");
 }
 
-static inline int ncgpu_dev_info(int fd, struct drm_ncgpu_dev_info *info)
+static inline int __ncgpu_dev_query_info(int fd, struct drm_ncgpu_dev_info *info)
 {
 	struct drm_ncgpu_dev_query q = {
 		.type = DRM_NCGPU_DEV_QUERY_INFO,
@@ -78,7 +87,7 @@ static inline int ncgpu_dev_info(int fd, struct drm_ncgpu_dev_info *info)
 	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_DEV_QUERY, &q);
 }
 
-static inline int ncgpu_bo_create(int fd, uint64_t size, uint32_t flags, uint32_t *handle)
+static inline int __ncgpu_bo_create(int fd, uint64_t size, uint32_t flags, uint32_t *handle)
 {
 	struct drm_ncgpu_bo_create c = { .size = size, .flags = flags };
 	int ret = ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_CREATE, &c);
@@ -88,14 +97,14 @@ static inline int ncgpu_bo_create(int fd, uint64_t size, uint32_t flags, uint32_
 	return ret;
 }
 
-static inline int ncgpu_bo_close(int fd, uint32_t handle)
+static inline int __gem_close(int fd, uint32_t handle)
 {
 	struct drm_gem_close c = { .handle = handle };
 
 	return ncgpu_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
 }
 
-static inline int ncgpu_bo_info(int fd, uint32_t handle, struct drm_ncgpu_bo_query_info *info)
+static inline int __ncgpu_bo_query_info(int fd, uint32_t handle, struct drm_ncgpu_bo_query_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->handle = handle;
@@ -103,7 +112,7 @@ static inline int ncgpu_bo_info(int fd, uint32_t handle, struct drm_ncgpu_bo_que
 }
 
 /* Maps @size bytes of BO @handle shared; returns NULL and sets *err on failure. */
-static inline void *ncgpu_bo_map(int fd, uint32_t handle, size_t size, int *err)
+static inline void *__ncgpu_bo_map(int fd, uint32_t handle, size_t size, int *err)
 {
 	struct drm_ncgpu_bo_mmap_offset m = { .handle = handle };
 	void *p;
@@ -119,7 +128,7 @@ static inline void *ncgpu_bo_map(int fd, uint32_t handle, size_t size, int *err)
 	return p;
 }
 
-static inline int ncgpu_sync_ops(int fd, const struct drm_ncgpu_bo_sync_op *ops, uint32_t count)
+static inline int __ncgpu_bo_sync(int fd, const struct drm_ncgpu_bo_sync_op *ops, uint32_t count)
 {
 	struct drm_ncgpu_bo_sync s = {
 		.ops = { .stride = sizeof(*ops), .count = count, .array = (uintptr_t)ops },
@@ -128,17 +137,17 @@ static inline int ncgpu_sync_ops(int fd, const struct drm_ncgpu_bo_sync_op *ops,
 	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_SYNC, &s);
 }
 
-static inline int ncgpu_sync(int fd, uint32_t handle, uint32_t type, uint64_t offset,
+static inline int __ncgpu_bo_sync_range(int fd, uint32_t handle, uint32_t type, uint64_t offset,
 			     uint64_t size)
 {
 	struct drm_ncgpu_bo_sync_op op = {
 		.handle = handle, .type = type, .offset = offset, .size = size,
 	};
 
-	return ncgpu_sync_ops(fd, &op, 1);
+	return __ncgpu_bo_sync(fd, &op, 1);
 }
 
-static inline int ncgpu_submit_cmds(int fd, const struct drm_ncgpu_cmd *cmds, uint32_t count,
+static inline int __ncgpu_submit(int fd, const struct drm_ncgpu_cmd *cmds, uint32_t count,
 				    uint32_t in_syncobj, uint32_t out_syncobj)
 {
 	struct drm_ncgpu_submit s = {
@@ -181,14 +190,14 @@ static inline struct drm_ncgpu_cmd ncgpu_cmd_stall(uint64_t usec)
 }
 
 /* @deadline_ns is an absolute CLOCK_MONOTONIC deadline, as the ioctl takes it; 0 polls. */
-static inline int ncgpu_bo_wait(int fd, uint32_t handle, int64_t deadline_ns)
+static inline int __ncgpu_bo_wait(int fd, uint32_t handle, int64_t deadline_ns)
 {
 	struct drm_ncgpu_bo_wait w = { .handle = handle, .timeout_ns = deadline_ns };
 
 	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_WAIT, &w);
 }
 
-static inline int ncgpu_syncobj_create(int fd, uint32_t *handle)
+static inline int __syncobj_create(int fd, uint32_t *handle)
 {
 	struct drm_syncobj_create c = { 0 };
 	int ret = ncgpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &c);
@@ -199,7 +208,7 @@ static inline int ncgpu_syncobj_create(int fd, uint32_t *handle)
 }
 
 /* @timeout_ns is an absolute CLOCK_MONOTONIC deadline, as the ioctl takes it. */
-static inline int ncgpu_syncobj_wait(int fd, uint32_t handle, int64_t timeout_ns)
+static inline int __syncobj_wait(int fd, uint32_t handle, int64_t timeout_ns)
 {
 	struct drm_syncobj_wait w = {
 		.handles = (uintptr_t)&handle,
@@ -210,7 +219,7 @@ static inline int ncgpu_syncobj_wait(int fd, uint32_t handle, int64_t timeout_ns
 	return ncgpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_WAIT, &w);
 }
 
-static inline int ncgpu_prime_export(int fd, uint32_t handle, int *dmabuf)
+static inline int __prime_handle_to_fd(int fd, uint32_t handle, int *dmabuf)
 {
 	struct drm_prime_handle p = { .handle = handle, .flags = DRM_CLOEXEC | DRM_RDWR };
 	int ret = ncgpu_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p);
@@ -220,7 +229,7 @@ static inline int ncgpu_prime_export(int fd, uint32_t handle, int *dmabuf)
 	return ret;
 }
 
-static inline int ncgpu_prime_import(int fd, int dmabuf, uint32_t *handle)
+static inline int __prime_fd_to_handle(int fd, int dmabuf, uint32_t *handle)
 {
 	struct drm_prime_handle p = { .fd = dmabuf };
 	int ret = ncgpu_ioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
@@ -267,27 +276,10 @@ static inline int ncgpu_module_loaded(const char *name)
  */
 static inline int ncgpu_open_primary_driver(const char *name)
 {
-	char path[64], drv[32];
-	struct drm_version v;
-	int i, fd;
-
-	for (i = 0; i < 64; i++) {
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(drv, 0, sizeof(drv));
-		v.name = drv;
-		v.name_len = sizeof(drv) - 1;
-		if (!ncgpu_ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(drv, name))
-			return fd;
-		close(fd);
-	}
-	return -ENODEV;
+	return ncgpu_open_node_of("/dev/dri/card%d", 0, name);
 }
 
-static inline int ncgpu_bo_mmap_offset(int fd, uint32_t handle, uint64_t *offset)
+static inline int __ncgpu_bo_mmap_offset(int fd, uint32_t handle, uint64_t *offset)
 {
 	struct drm_ncgpu_bo_mmap_offset m = { .handle = handle };
 	int ret = ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_MMAP_OFFSET, &m);
@@ -298,7 +290,7 @@ static inline int ncgpu_bo_mmap_offset(int fd, uint32_t handle, uint64_t *offset
 }
 
 /* DMA_BUF_IOCTL_SYNC with @flags (DMA_BUF_SYNC_*) on the dma-buf fd @dmabuf. */
-static inline int ncgpu_dmabuf_sync(int dmabuf, uint64_t flags)
+static inline int __dmabuf_sync(int dmabuf, uint64_t flags)
 {
 	struct dma_buf_sync sync = { .flags = flags };
 
@@ -312,7 +304,7 @@ static inline int ncgpu_dmabuf_sync(int dmabuf, uint64_t flags)
 #ifdef __KSELFTEST_HARNESS_H
 
 /* An open ncgpu render node and what DEV_QUERY reported about it. */
-struct ncgpu_device {
+struct ncgpu_test_device {
 	int fd;
 	struct drm_ncgpu_dev_info info;
 };
@@ -327,8 +319,8 @@ struct ncgpu_device {
  * Opens ncgpu for a test. Skips the test when the module is not loaded, but
  * fails it when the module is loaded without a render node named "ncgpu".
  */
-static inline void ncgpu_device_setup(struct __test_metadata *_metadata,
-				      struct ncgpu_device *dev)
+static inline void ncgpu_test_device_setup(struct __test_metadata *_metadata,
+				      struct ncgpu_test_device *dev)
 {
 	int ret;
 
@@ -336,14 +328,14 @@ static inline void ncgpu_device_setup(struct __test_metadata *_metadata,
 	if (dev->fd < 0 && !ncgpu_module_loaded("ncgpu"))
 		NCGPU_SETUP_SKIP("ncgpu module not loaded");
 	ASSERT_LE(0, dev->fd) TH_LOG("ncgpu is loaded but no render node is named ncgpu");
-	ret = ncgpu_dev_info(dev->fd, &dev->info);
+	ret = __ncgpu_dev_query_info(dev->fd, &dev->info);
 	ASSERT_EQ(0, ret) TH_LOG("DEV_QUERY failed: %s", strerror(-ret));
 }
 
 /* A fixture holding one open ncgpu device as self->dev. */
 #define NCGPU_DEVICE_FIXTURE(name) \
-	FIXTURE(name) { struct ncgpu_device dev; }; \
-	FIXTURE_SETUP(name) { ncgpu_device_setup(_metadata, &self->dev); } \
+	FIXTURE(name) { struct ncgpu_test_device dev; }; \
+	FIXTURE_SETUP(name) { ncgpu_test_device_setup(_metadata, &self->dev); } \
 	FIXTURE_TEARDOWN(name) { close(self->dev.fd); }
 
 #endif /* __KSELFTEST_HARNESS_H */
@@ -360,19 +352,19 @@ static inline int64_t ncgpu_now_ns(void)
 	return (int64_t)ts.tv_sec * NCGPU_TEST_NSEC_PER_SEC + ts.tv_nsec;
 }
 
-/* Like ncgpu_syncobj_wait(), but @rel_ns is relative to now, not a deadline. */
+/* Like __syncobj_wait(), but @rel_ns is relative to now, not a deadline. */
 static inline int ncgpu_syncobj_wait_for(int fd, uint32_t handle, int64_t rel_ns)
 {
-	return ncgpu_syncobj_wait(fd, handle, ncgpu_now_ns() + rel_ns);
+	return __syncobj_wait(fd, handle, ncgpu_now_ns() + rel_ns);
 }
 
-/* Like ncgpu_bo_wait(), but @rel_ns is relative to now; 0 still polls. */
+/* Like __ncgpu_bo_wait(), but @rel_ns is relative to now; 0 still polls. */
 static inline int ncgpu_bo_wait_for(int fd, uint32_t handle, int64_t rel_ns)
 {
-	return ncgpu_bo_wait(fd, handle, rel_ns ? ncgpu_now_ns() + rel_ns : 0);
+	return __ncgpu_bo_wait(fd, handle, rel_ns ? ncgpu_now_ns() + rel_ns : 0);
 }
 
-static inline int ncgpu_syncobj_destroy(int fd, uint32_t handle)
+static inline int __syncobj_destroy(int fd, uint32_t handle)
 {
 	struct drm_syncobj_destroy d = { .handle = handle };
 
@@ -383,14 +375,14 @@ static inline int ncgpu_syncobj_destroy(int fd, uint32_t handle)
 static inline int ncgpu_submit_wait(int fd, const struct drm_ncgpu_cmd *cmds, uint32_t count)
 {
 	uint32_t syncobj;
-	int ret = ncgpu_syncobj_create(fd, &syncobj);
+	int ret = __syncobj_create(fd, &syncobj);
 
 	if (ret)
 		return ret;
-	ret = ncgpu_submit_cmds(fd, cmds, count, 0, syncobj);
+	ret = __ncgpu_submit(fd, cmds, count, 0, syncobj);
 	if (!ret)
 		ret = ncgpu_syncobj_wait_for(fd, syncobj, 10 * NCGPU_TEST_NSEC_PER_SEC);
-	ncgpu_syncobj_destroy(fd, syncobj);
+	__syncobj_destroy(fd, syncobj);
 	return ret;
 }
 
@@ -427,7 +419,7 @@ struct ncgpu_mapped_bo {
 static inline int ncgpu_mapped_bo_create(int fd, size_t size, uint32_t flags,
 					 struct ncgpu_mapped_bo *bo)
 {
-	int ret = ncgpu_bo_create(fd, size, flags, &bo->handle);
+	int ret = __ncgpu_bo_create(fd, size, flags, &bo->handle);
 
 	if (ret)
 		return ret;
@@ -436,9 +428,9 @@ static inline int ncgpu_mapped_bo_create(int fd, size_t size, uint32_t flags,
 	bo->map = NULL;
 	if (flags & DRM_NCGPU_BO_NO_MMAP)
 		return 0;
-	bo->map = ncgpu_bo_map(fd, bo->handle, size, &ret);
+	bo->map = __ncgpu_bo_map(fd, bo->handle, size, &ret);
 	if (!bo->map)
-		ncgpu_bo_close(fd, bo->handle);
+		__gem_close(fd, bo->handle);
 	return ret;
 }
 
@@ -496,7 +488,7 @@ static inline long ncgpu_count_wc_pages(void)
 }
 
 /* Creates a dumb BO of @size bytes (a multiple of 4096) on a KMS-less card node. */
-static inline int ncgpu_dumb_create(int fd, uint64_t size, uint32_t *handle)
+static inline int __dumb_create(int fd, uint64_t size, uint32_t *handle)
 {
 	struct drm_mode_create_dumb c = { .width = 1024, .bpp = 32, .height = size / 4096 };
 	int ret = ncgpu_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &c);
@@ -506,7 +498,7 @@ static inline int ncgpu_dumb_create(int fd, uint64_t size, uint32_t *handle)
 	return ret;
 }
 
-static inline void *ncgpu_dumb_map(int fd, uint32_t handle, size_t size, int *err)
+static inline void *__dumb_map(int fd, uint32_t handle, size_t size, int *err)
 {
 	struct drm_mode_map_dumb m = { .handle = handle };
 	void *p;
@@ -538,16 +530,16 @@ struct ncgpu_foreign_bo {
 static inline int ncgpu_foreign_bo_create(int fd, int card_fd, size_t size,
 					  struct ncgpu_foreign_bo *bo)
 {
-	int ret = ncgpu_dumb_create(card_fd, size, &bo->foreign_handle);
+	int ret = __dumb_create(card_fd, size, &bo->foreign_handle);
 
 	if (ret)
 		return ret;
 	bo->size = size;
-	bo->map = ncgpu_dumb_map(card_fd, bo->foreign_handle, size, &ret);
+	bo->map = __dumb_map(card_fd, bo->foreign_handle, size, &ret);
 	if (!ret)
-		ret = ncgpu_prime_export(card_fd, bo->foreign_handle, &bo->dmabuf);
+		ret = __prime_handle_to_fd(card_fd, bo->foreign_handle, &bo->dmabuf);
 	if (!ret)
-		ret = ncgpu_prime_import(fd, bo->dmabuf, &bo->handle);
+		ret = __prime_fd_to_handle(fd, bo->dmabuf, &bo->handle);
 	return ret;
 }
 
@@ -572,15 +564,15 @@ static inline int ncgpu_guess_offsets(int fd, size_t size, ncgpu_make_bos_fn mak
 	int tries, ret;
 
 	for (tries = 0; tries < 8; tries++) {
-		ret = ncgpu_bo_create(fd, page, 0, &below);
+		ret = __ncgpu_bo_create(fd, page, 0, &below);
 		if (!ret)
 			ret = make(fd, arg);
 		if (!ret)
-			ret = ncgpu_bo_create(fd, page, 0, &above);
+			ret = __ncgpu_bo_create(fd, page, 0, &above);
 		if (!ret)
-			ret = ncgpu_bo_mmap_offset(fd, below, &below_offset);
+			ret = __ncgpu_bo_mmap_offset(fd, below, &below_offset);
 		if (!ret)
-			ret = ncgpu_bo_mmap_offset(fd, above, &above_offset);
+			ret = __ncgpu_bo_mmap_offset(fd, above, &above_offset);
 		if (ret)
 			return ret;
 		if (above_offset == below_offset + page + size) {

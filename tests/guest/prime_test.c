@@ -9,11 +9,7 @@
 #define _GNU_SOURCE
 #include <stdbool.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_test.h"
 
 #define BO_SIZE (64 * 1024)
@@ -26,13 +22,13 @@ static size_t page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-static bool io_coherent(const struct ncgpu_device *dev)
+static bool io_coherent(const struct ncgpu_test_device *dev)
 {
 	return dev->info.coherency == DRM_NCGPU_COHERENCY_IO;
 }
 
 /* The flags of a BO that can be exported, preferring non-zero create flags. */
-static uint32_t exportable_flags(const struct ncgpu_device *dev)
+static uint32_t exportable_flags(const struct ncgpu_test_device *dev)
 {
 	return io_coherent(dev) ? DRM_NCGPU_BO_WB_MMAP : 0;
 }
@@ -79,7 +75,7 @@ static uint32_t create_bo(struct __test_metadata *_metadata, int fd, uint64_t si
 			  uint32_t flags)
 {
 	uint32_t handle = 0;
-	int ret = ncgpu_bo_create(fd, size, flags, &handle);
+	int ret = __ncgpu_bo_create(fd, size, flags, &handle);
 
 	ASSERT_EQ(0, ret) TH_LOG("BO_CREATE(size %llu, flags %#x): %s",
 				 (unsigned long long)size, flags, strerror(-ret));
@@ -89,7 +85,7 @@ static uint32_t create_bo(struct __test_metadata *_metadata, int fd, uint64_t si
 static void *map_bo(struct __test_metadata *_metadata, int fd, uint32_t handle, size_t size)
 {
 	int err = 0;
-	void *map = ncgpu_bo_map(fd, handle, size, &err);
+	void *map = __ncgpu_bo_map(fd, handle, size, &err);
 
 	ASSERT_NE(NULL, map) TH_LOG("mapping BO %u: %s", handle, strerror(-err));
 	return map;
@@ -99,7 +95,7 @@ static struct drm_ncgpu_bo_query_info query_bo(struct __test_metadata *_metadata
 					       uint32_t handle)
 {
 	struct drm_ncgpu_bo_query_info info;
-	int ret = ncgpu_bo_info(fd, handle, &info);
+	int ret = __ncgpu_bo_query_info(fd, handle, &info);
 
 	ASSERT_EQ(0, ret) TH_LOG("BO_QUERY_INFO(%u): %s", handle, strerror(-ret));
 	return info;
@@ -108,7 +104,7 @@ static struct drm_ncgpu_bo_query_info query_bo(struct __test_metadata *_metadata
 static int export_bo(struct __test_metadata *_metadata, int fd, uint32_t handle)
 {
 	int dmabuf = -1;
-	int ret = ncgpu_prime_export(fd, handle, &dmabuf);
+	int ret = __prime_handle_to_fd(fd, handle, &dmabuf);
 
 	ASSERT_EQ(0, ret) TH_LOG("PRIME_HANDLE_TO_FD(%u): %s", handle, strerror(-ret));
 	return dmabuf;
@@ -117,7 +113,7 @@ static int export_bo(struct __test_metadata *_metadata, int fd, uint32_t handle)
 static uint32_t import_dmabuf(struct __test_metadata *_metadata, int fd, int dmabuf)
 {
 	uint32_t handle = 0;
-	int ret = ncgpu_prime_import(fd, dmabuf, &handle);
+	int ret = __prime_fd_to_handle(fd, dmabuf, &handle);
 
 	ASSERT_EQ(0, ret) TH_LOG("PRIME_FD_TO_HANDLE: %s", strerror(-ret));
 	return handle;
@@ -133,7 +129,7 @@ static void *map_dmabuf(struct __test_metadata *_metadata, int dmabuf, size_t si
 
 static void dmabuf_sync(struct __test_metadata *_metadata, int dmabuf, uint64_t flags)
 {
-	int ret = ncgpu_dmabuf_sync(dmabuf, flags);
+	int ret = __dmabuf_sync(dmabuf, flags);
 
 	ASSERT_EQ(0, ret) TH_LOG("DMA_BUF_IOCTL_SYNC(%#llx): %s", (unsigned long long)flags,
 				 strerror(-ret));
@@ -147,7 +143,7 @@ static void submit_late_fill(struct __test_metadata *_metadata, int fd, uint32_t
 		ncgpu_cmd_stall(STALL_US),
 		ncgpu_cmd_fill(handle, 0, size, value),
 	};
-	int ret = ncgpu_submit_cmds(fd, cmds, 2, 0, 0);
+	int ret = __ncgpu_submit(fd, cmds, 2, 0, 0);
 
 	ASSERT_EQ(0, ret) TH_LOG("SUBMIT: %s", strerror(-ret));
 }
@@ -181,16 +177,16 @@ TEST_F(prime, export_rejects_bad_handle)
 	uint32_t closed = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
 	int dmabuf;
 
-	ASSERT_EQ(0, ncgpu_bo_close(self->dev.fd, closed));
-	EXPECT_EQ(-ENOENT, ncgpu_prime_export(self->dev.fd, closed, &dmabuf));
-	EXPECT_EQ(-ENOENT, ncgpu_prime_export(self->dev.fd, 0, &dmabuf));
+	ASSERT_EQ(0, __gem_close(self->dev.fd, closed));
+	EXPECT_EQ(-ENOENT, __prime_handle_to_fd(self->dev.fd, closed, &dmabuf));
+	EXPECT_EQ(-ENOENT, __prime_handle_to_fd(self->dev.fd, 0, &dmabuf));
 }
 
 TEST_F(prime, export_of_wb_bo_only_when_io_coherent)
 {
 	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP);
 	int dmabuf = -1;
-	int ret = ncgpu_prime_export(self->dev.fd, handle, &dmabuf);
+	int ret = __prime_handle_to_fd(self->dev.fd, handle, &dmabuf);
 
 	if (!io_coherent(&self->dev)) {
 		EXPECT_EQ(-EINVAL, ret) TH_LOG("a cached BO of a non-coherent device was exported");
@@ -306,9 +302,9 @@ TEST_F(prime, dmabuf_sync_start_and_end_succeed)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(access); i++) {
-		EXPECT_EQ(0, ncgpu_dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | access[i]))
+		EXPECT_EQ(0, __dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | access[i]))
 			TH_LOG("START, access %#llx", (unsigned long long)access[i]);
-		EXPECT_EQ(0, ncgpu_dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | access[i]))
+		EXPECT_EQ(0, __dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | access[i]))
 			TH_LOG("END, access %#llx", (unsigned long long)access[i]);
 	}
 	close(dmabuf);
@@ -325,7 +321,7 @@ TEST_F(prime, dmabuf_sync_rejects_bad_flags)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		EXPECT_EQ(-EINVAL, ncgpu_dmabuf_sync(dmabuf, bad[i]))
+		EXPECT_EQ(-EINVAL, __dmabuf_sync(dmabuf, bad[i]))
 			TH_LOG("flags %#llx", (unsigned long long)bad[i]);
 	}
 	close(dmabuf);
@@ -338,7 +334,7 @@ TEST_F(prime, dmabuf_sync_waits_for_device_job)
 	void *buf_map = map_dmabuf(_metadata, dmabuf, BO_SIZE);
 
 	submit_late_fill(_metadata, self->dev.fd, handle, BO_SIZE, 0x5a5a5a5a5a5a5a5aull);
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->dev.fd, handle, 0))
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->dev.fd, handle, 0))
 		TH_LOG("the stalled job already finished, nothing to wait for");
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 	EXPECT_EQ(-1, first_byte_not(buf_map, BO_SIZE, 0x5a))
@@ -358,7 +354,7 @@ TEST_F(prime, new_exported_bo_reads_zero_through_dmabuf)
 	/* Leave a secret in freed memory first. */
 	fill_pattern(map, BO_SIZE, SEED);
 	munmap(map, BO_SIZE);
-	ASSERT_EQ(0, ncgpu_bo_close(self->dev.fd, handle));
+	ASSERT_EQ(0, __gem_close(self->dev.fd, handle));
 
 	handle = create_bo(_metadata, self->dev.fd, BO_SIZE, exportable_flags(&self->dev));
 	dmabuf = export_bo(_metadata, self->dev.fd, handle);
@@ -380,8 +376,8 @@ TEST_F(prime, dmabuf_mapping_outlives_fd_and_handle)
 
 	fill_pattern(buf_map, BO_SIZE, SEED);
 	ASSERT_EQ(0, close(dmabuf));
-	ASSERT_EQ(0, ncgpu_bo_close(self->dev.fd, handle));
-	ASSERT_EQ(-ENOENT, ncgpu_prime_export(self->dev.fd, handle, &dmabuf))
+	ASSERT_EQ(0, __gem_close(self->dev.fd, handle));
+	ASSERT_EQ(-ENOENT, __prime_handle_to_fd(self->dev.fd, handle, &dmabuf))
 		TH_LOG("GEM_CLOSE left the handle alive");
 
 	EXPECT_EQ(-1, pattern_mismatch(buf_map, BO_SIZE, SEED));
@@ -412,13 +408,13 @@ TEST_F(prime, dmabuf_mmap_beyond_size_fails)
 
 FIXTURE(prime_vgem)
 {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	int vgem;
 };
 
 FIXTURE_SETUP(prime_vgem)
 {
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	/* vgem's dumb buffers can only be created on its primary node. */
 	self->vgem = ncgpu_open_primary_driver("vgem");
 	if (self->vgem < 0 && !ncgpu_module_loaded("vgem"))
@@ -442,7 +438,7 @@ struct vgem_bo {
 static struct vgem_bo vgem_create(struct __test_metadata *_metadata, int vgem)
 {
 	struct vgem_bo bo = { .size = VGEM_BO_SIZE };
-	int ret = ncgpu_dumb_create(vgem, bo.size, &bo.handle);
+	int ret = __dumb_create(vgem, bo.size, &bo.handle);
 
 	ASSERT_EQ(0, ret) TH_LOG("vgem MODE_CREATE_DUMB: %s", strerror(-ret));
 	return bo;
@@ -451,7 +447,7 @@ static struct vgem_bo vgem_create(struct __test_metadata *_metadata, int vgem)
 static void *vgem_map(struct __test_metadata *_metadata, int vgem, struct vgem_bo bo)
 {
 	int err = 0;
-	void *map = ncgpu_dumb_map(vgem, bo.handle, bo.size, &err);
+	void *map = __dumb_map(vgem, bo.handle, bo.size, &err);
 
 	ASSERT_NE(NULL, map) TH_LOG("mapping the vgem BO: %s", strerror(-err));
 	return map;
@@ -485,7 +481,7 @@ TEST_F(prime_vgem, vgem_import_refuses_mmap_offset)
 	uint32_t handle = import_vgem_bo(_metadata, self, bo);
 	uint64_t offset;
 
-	EXPECT_EQ(-EINVAL, ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset));
+	EXPECT_EQ(-EINVAL, __ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset));
 }
 
 /* What ncgpu_guess_offsets() places between two ordinary BOs. */
@@ -508,7 +504,7 @@ static int make_refused_bos(int fd, void *arg)
 	int ret = 0;
 
 	if (r->no_mmap)
-		ret = ncgpu_bo_create(fd, 4 * page_size(), DRM_NCGPU_BO_NO_MMAP, &handle);
+		ret = __ncgpu_bo_create(fd, 4 * page_size(), DRM_NCGPU_BO_NO_MMAP, &handle);
 	if (!ret && r->import)
 		ret = ncgpu_foreign_bo_create(fd, r->vgem, VGEM_BO_SIZE, &foreign);
 	return ret;
@@ -570,7 +566,7 @@ TEST_F(prime_vgem, device_reads_vgem_import)
 	src = import_vgem_bo(_metadata, self, bo);
 	dst = create_bo(_metadata, self->dev.fd, bo.size, 0);
 	copy = ncgpu_cmd_copy(dst, 0, src, 0, bo.size);
-	ret = ncgpu_submit_cmds(self->dev.fd, &copy, 1, 0, 0);
+	ret = __ncgpu_submit(self->dev.fd, &copy, 1, 0, 0);
 	ASSERT_EQ(0, ret) TH_LOG("SUBMIT: %s", strerror(-ret));
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->dev.fd, dst, WAIT_NS));
 	dst_map = map_bo(_metadata, self->dev.fd, dst, bo.size);
@@ -588,7 +584,7 @@ TEST_F(prime_vgem, vgem_dmabuf_sync_waits_for_device_write)
 	void *map = map_dmabuf(_metadata, dmabuf, bo.size);
 
 	submit_late_fill(_metadata, self->dev.fd, handle, bo.size, 0xc3c3c3c3c3c3c3c3ull);
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->dev.fd, handle, 0))
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->dev.fd, handle, 0))
 		TH_LOG("the stalled job already finished, nothing to wait for");
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 	EXPECT_EQ(-1, first_byte_not(map, bo.size, 0xc3))

@@ -11,11 +11,7 @@
 #include <stdbool.h>
 #include <sys/time.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_test.h"
 
 NCGPU_DEVICE_FIXTURE(restart);
@@ -72,7 +68,7 @@ static void *keep_syncing(void *arg)
 	struct busy_device *b = arg;
 
 	while (!b->stop)
-		ncgpu_sync(b->fd, b->wb, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0, RESTART_BO_SIZE);
+		__ncgpu_bo_sync_range(b->fd, b->wb, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0, RESTART_BO_SIZE);
 	return NULL;
 }
 
@@ -121,10 +117,10 @@ TEST_F_TIMEOUT(restart, signals_never_surface_as_eintr, 60)
 	pthread_t device, syncer;
 	int err;
 
-	ASSERT_EQ(0, ncgpu_bo_create(b.fd, RESTART_BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &b.wb));
-	ASSERT_EQ(0, ncgpu_bo_mmap_offset(b.fd, b.wb, &b.wb_offset));
-	ASSERT_EQ(0, ncgpu_bo_create(b.fd, RESTART_BO_SIZE, 0, &b.exported));
-	ASSERT_EQ(0, ncgpu_prime_export(b.fd, b.exported, &b.dmabuf));
+	ASSERT_EQ(0, __ncgpu_bo_create(b.fd, RESTART_BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &b.wb));
+	ASSERT_EQ(0, __ncgpu_bo_mmap_offset(b.fd, b.wb, &b.wb_offset));
+	ASSERT_EQ(0, __ncgpu_bo_create(b.fd, RESTART_BO_SIZE, 0, &b.exported));
+	ASSERT_EQ(0, __prime_handle_to_fd(b.fd, b.exported, &b.dmabuf));
 	ASSERT_EQ(0, pthread_create(&device, NULL, keep_device_busy, &b));
 	ASSERT_EQ(0, pthread_create(&syncer, NULL, keep_syncing, &b));
 	sigemptyset(&sa.sa_mask);

@@ -14,11 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_test.h"
 
 #define WB DRM_NCGPU_BO_WB_MMAP
@@ -73,7 +69,7 @@ static struct usage settled_usage(void)
 }
 
 FIXTURE(sparse) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	int fd;
 	size_t page;
 	/* The largest BO the device takes: 512 MiB. */
@@ -85,7 +81,7 @@ FIXTURE(sparse) {
 
 FIXTURE_SETUP(sparse)
 {
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	self->fd = self->dev.fd;
 	if (self->dev.info.coherency != DRM_NCGPU_COHERENCY_NONE)
 		NCGPU_SETUP_SKIP("IO-coherent device: write-back BOs have one view");
@@ -123,7 +119,7 @@ FIXTURE_TEARDOWN(sparse)
 
 static void create(struct __test_metadata *_metadata, int fd, uint64_t size, uint32_t *handle)
 {
-	ASSERT_EQ(0, ncgpu_bo_create(fd, size, WB, handle));
+	ASSERT_EQ(0, __ncgpu_bo_create(fd, size, WB, handle));
 }
 
 /*
@@ -137,7 +133,7 @@ static long shmem_kib_after_syncing_untouched_bo(struct __test_metadata *_metada
 	uint32_t bo;
 
 	create(_metadata, self->fd, self->big, &bo);
-	EXPECT_EQ(0, ncgpu_sync(self->fd, bo, type, 0, self->big));
+	EXPECT_EQ(0, __ncgpu_bo_sync_range(self->fd, bo, type, 0, self->big));
 	return usage_now().shmem - before.shmem;
 }
 
@@ -168,8 +164,8 @@ TEST_F(sparse, syncs_of_untouched_bos_keep_no_state_per_page)
 
 	for (i = 0; i < UNTOUCHED_BOS; i++) {
 		create(_metadata, self->fd, self->big, &bos[i]);
-		ASSERT_EQ(0, ncgpu_sync(self->fd, bos[i], FLUSH_INV, 0, 64));
-		ASSERT_EQ(0, ncgpu_sync(self->fd, bos[i], FLUSH_INV, self->big - 64, 64));
+		ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, bos[i], FLUSH_INV, 0, 64));
+		ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, bos[i], FLUSH_INV, self->big - 64, 64));
 	}
 	after = usage_now();
 	ASSERT_GT(ncgpu_memory_slack_kib(), after.used - before.used)
@@ -177,7 +173,7 @@ TEST_F(sparse, syncs_of_untouched_bos_keep_no_state_per_page)
 		       UNTOUCHED_BOS, (unsigned long long)(self->big / NCGPU_TEST_MIB),
 		       after.used - before.used);
 	for (i = 0; i < UNTOUCHED_BOS; i++)
-		ncgpu_bo_close(self->fd, bos[i]);
+		__gem_close(self->fd, bos[i]);
 }
 
 TEST_F(sparse, job_reading_untouched_bo_populates_no_page)
@@ -243,10 +239,10 @@ static uint8_t *fill_sync_and_map(struct __test_metadata *_metadata,
 	create(_metadata, self->fd, SMALL_BO_SIZE, bo);
 	ret = ncgpu_fill_wait(self->fd, *bo, page + 128, 64, FILL_VALUE);
 	if (!ret && type >= 0)
-		ret = ncgpu_sync(self->fd, *bo, type, page, self->page);
+		ret = __ncgpu_bo_sync_range(self->fd, *bo, type, page, self->page);
 	if (ret)
 		return NULL;
-	map = ncgpu_bo_map(self->fd, *bo, SMALL_BO_SIZE, &ret);
+	map = __ncgpu_bo_map(self->fd, *bo, SMALL_BO_SIZE, &ret);
 	return ret ? NULL : map;
 }
 
@@ -282,7 +278,7 @@ TEST_F(sparse, flush_of_untouched_page_keeps_device_data)
 
 	create(_metadata, self->fd, SMALL_BO_SIZE, &bo);
 	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, bo, at, 64, FILL_VALUE));
-	ASSERT_EQ(0, ncgpu_sync(self->fd, bo, FLUSH, 0, SMALL_BO_SIZE));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, bo, FLUSH, 0, SMALL_BO_SIZE));
 	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->probe.handle, 0, bo, at, 64));
 	ASSERT_TRUE(is_filled(self->probe.map, 64));
 }

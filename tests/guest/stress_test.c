@@ -24,11 +24,7 @@
 #include <stdbool.h>
 #include <sys/wait.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_test.h"
 
 #define DEFAULT_SECONDS 5
@@ -166,7 +162,7 @@ static bool check_bytes(struct worker *w, const char *what, const uint8_t *p, si
 static void release(int fd, struct ncgpu_mapped_bo *bo)
 {
 	munmap(bo->map, bo->size);
-	ncgpu_bo_close(fd, bo->handle);
+	__gem_close(fd, bo->handle);
 }
 
 /* ------------------------------------------------------------------ */
@@ -188,17 +184,17 @@ static void share_round(struct worker *w)
 
 	if (!ok(w, "BO_CREATE", ncgpu_mapped_bo_create(s->fd, s->page, 0, &bo)))
 		return;
-	if (ok(w, "PRIME export", ncgpu_prime_export(s->fd, bo.handle, &dmabuf))) {
-		if (ok(w, "PRIME import", ncgpu_prime_import(w->own_fd, dmabuf, &imported))) {
+	if (ok(w, "PRIME export", __prime_handle_to_fd(s->fd, bo.handle, &dmabuf))) {
+		if (ok(w, "PRIME import", __prime_fd_to_handle(w->own_fd, dmabuf, &imported))) {
 			close(dmabuf);
-			if (ok(w, "BO_QUERY_INFO", ncgpu_bo_info(w->own_fd, imported, &info)) &&
+			if (ok(w, "BO_QUERY_INFO", __ncgpu_bo_query_info(w->own_fd, imported, &info)) &&
 			    info.extra_flags & DRM_NCGPU_BO_IS_IMPORTED)
 				fail(w, "a re-imported ncgpu BO is flagged imported");
 			if (ok(w, "FILL of the import",
 			       ncgpu_fill_wait(w->own_fd, imported, 0, s->page, value)))
 				check_bytes(w, "BO filled through its import", bo.map, s->page, 0,
 					    0, s->page, value);
-			ncgpu_bo_close(w->own_fd, imported);
+			__gem_close(w->own_fd, imported);
 		} else {
 			close(dmabuf);
 		}
@@ -218,7 +214,7 @@ static int invalidate_if_cached(int fd, const struct ncgpu_mapped_bo *bo)
 {
 	if (!(bo->flags & WB))
 		return 0;
-	return ncgpu_sync(fd, bo->handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0, bo->size);
+	return __ncgpu_bo_sync_range(fd, bo->handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0, bo->size);
 }
 
 /* Closes @bo's handle and mapping in a random order; a mapping outlives its handle. */
@@ -229,7 +225,7 @@ static void owner_release(struct worker *w, struct ncgpu_mapped_bo *bo, uint8_t 
 		release(w->s->fd, bo);
 		return;
 	}
-	ok(w, "GEM_CLOSE", ncgpu_bo_close(w->s->fd, bo->handle));
+	ok(w, "GEM_CLOSE", __gem_close(w->s->fd, bo->handle));
 	check_bytes(w, "mapping after GEM_CLOSE", bo->map, bo->size, seed, fill_off, fill_len,
 		    value);
 	munmap(bo->map, bo->size);
@@ -263,9 +259,9 @@ static void owner_round(struct worker *w)
 	job[1] = ncgpu_cmd_copy(dst.handle, 0, src.handle, 0, size);
 	job[2] = ncgpu_cmd_fill(src.handle, fill_off, fill_len, value);
 	if ((!(src.flags & WB) ||
-	     ok(w, "FLUSH", ncgpu_sync(s->fd, src.handle, DRM_NCGPU_BO_SYNC_FLUSH, 0, size))) &&
-	    ok(w, "SUBMIT", ncgpu_submit_cmds(s->fd, job, 3, 0, w->syncobj))) {
-		allowed(w, "BO_WAIT poll", ncgpu_bo_wait(s->fd, dst.handle, 0), poll_errnos);
+	     ok(w, "FLUSH", __ncgpu_bo_sync_range(s->fd, src.handle, DRM_NCGPU_BO_SYNC_FLUSH, 0, size))) &&
+	    ok(w, "SUBMIT", __ncgpu_submit(s->fd, job, 3, 0, w->syncobj))) {
+		allowed(w, "BO_WAIT poll", __ncgpu_bo_wait(s->fd, dst.handle, 0), poll_errnos);
 		if (!w->in_child && ncgpu_rand_percent(&w->rng, 30))
 			share_round(w);
 		if (ok(w, "waiting for the job", wait_job(w, src.handle)) &&
@@ -308,7 +304,7 @@ static void race_create(struct worker *w, unsigned int i)
 	uint32_t handle;
 
 	if (!allowed(w, "BO_CREATE",
-		     ncgpu_bo_create(w->s->race_fd, size, random_bo_flags(w), &handle), errnos))
+		     __ncgpu_bo_create(w->s->race_fd, size, random_bo_flags(w), &handle), errnos))
 		return;
 	__atomic_store_n(&w->s->race_sizes[i], size, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->s->race_handles[i], handle, __ATOMIC_RELAXED);
@@ -323,7 +319,7 @@ static void race_submit(struct worker *w, uint32_t handle, uint64_t size)
 		ncgpu_cmd_fill(handle, 0, size, ncgpu_rand_next(&w->rng)),
 	};
 
-	allowed(w, "racing SUBMIT", ncgpu_submit_cmds(w->s->race_fd, job, 2, 0, 0), errnos);
+	allowed(w, "racing SUBMIT", __ncgpu_submit(w->s->race_fd, job, 2, 0, 0), errnos);
 }
 
 static void race_map(struct worker *w, uint32_t handle, uint64_t size)
@@ -336,7 +332,7 @@ static void race_map(struct worker *w, uint32_t handle, uint64_t size)
 	size_t i;
 
 	if (!allowed(w, "racing BO_MMAP_OFFSET",
-		     ncgpu_bo_mmap_offset(w->s->race_fd, handle, &offset), offset_errnos))
+		     __ncgpu_bo_mmap_offset(w->s->race_fd, handle, &offset), offset_errnos))
 		return;
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, w->s->race_fd, offset);
 	if (!allowed(w, "racing mmap", p == MAP_FAILED ? -errno : 0, mmap_errnos))
@@ -352,7 +348,7 @@ static void race_export(struct worker *w, uint32_t handle)
 	static const int errnos[] = { ENOENT, EINVAL, 0 };
 	int dmabuf;
 
-	if (allowed(w, "racing PRIME export", ncgpu_prime_export(w->s->race_fd, handle, &dmabuf),
+	if (allowed(w, "racing PRIME export", __prime_handle_to_fd(w->s->race_fd, handle, &dmabuf),
 		    errnos))
 		close(dmabuf);
 }
@@ -372,14 +368,14 @@ static void race_once(struct worker *w)
 		race_create(w, i);
 		break;
 	case 1:
-		allowed(w, "racing GEM_CLOSE", ncgpu_bo_close(fd, handle), close_errnos);
+		allowed(w, "racing GEM_CLOSE", __gem_close(fd, handle), close_errnos);
 		break;
 	case 2:
 		race_submit(w, handle, size);
 		break;
 	case 3:
 		allowed(w, "racing BO_SYNC",
-			ncgpu_sync(fd, handle, ncgpu_rand_below(&w->rng, 2), 0, size), sync_errnos);
+			__ncgpu_bo_sync_range(fd, handle, ncgpu_rand_below(&w->rng, 2), 0, size), sync_errnos);
 		break;
 	case 4:
 		allowed(w, "racing BO_WAIT",
@@ -425,8 +421,8 @@ static void close_file_round(struct worker *w)
 	if (ok(w, "BO_CREATE", ncgpu_mapped_bo_create(fd, size, 0, &bo))) {
 		job[0] = ncgpu_cmd_stall(1000 + ncgpu_rand_below(&w->rng, 4000));
 		job[1] = ncgpu_cmd_fill(bo.handle, 0, size, value);
-		if (!ok(w, "PRIME export", ncgpu_prime_export(fd, bo.handle, &dmabuf)) ||
-		    !ok(w, "SUBMIT", ncgpu_submit_cmds(fd, job, 2, 0, 0)))
+		if (!ok(w, "PRIME export", __prime_handle_to_fd(fd, bo.handle, &dmabuf)) ||
+		    !ok(w, "SUBMIT", __ncgpu_submit(fd, job, 2, 0, 0)))
 			bo.map = NULL;
 	}
 	close(fd);
@@ -434,11 +430,11 @@ static void close_file_round(struct worker *w)
 	if (dmabuf < 0)
 		return;
 	if (bo.map && ok(w, "DMA_BUF_IOCTL_SYNC start",
-			 ncgpu_dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ))) {
+			 __dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ))) {
 		check_bytes(w, "BO filled by a job of a closed file", bo.map, size, 0, 0, size,
 			    value);
 		ok(w, "DMA_BUF_IOCTL_SYNC end",
-		   ncgpu_dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
+		   __dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
 	}
 	munmap(bo.map, size);
 	close(dmabuf);
@@ -472,19 +468,19 @@ static void child_exits_with_jobs(struct worker *w, bool until_killed)
 	if (fd < 0 || ncgpu_mapped_bo_create(fd, size, 0, &a) ||
 	    ncgpu_mapped_bo_create(fd, size, WB, &b))
 		_exit(1);
-	ncgpu_prime_export(fd, a.handle, &dmabuf);
+	__prime_handle_to_fd(fd, a.handle, &dmabuf);
 	for (i = 0; i < CHILD_JOBS; i++) {
 		job[0] = ncgpu_cmd_stall(1000 + ncgpu_rand_below(&w->rng, 2000));
 		job[1] = ncgpu_cmd_fill(a.handle, 0, size, ncgpu_rand_next(&w->rng));
 		job[2] = ncgpu_cmd_copy(b.handle, 0, a.handle, 0, size);
-		if (ncgpu_submit_cmds(fd, job, 3, 0, 0))
+		if (__ncgpu_submit(fd, job, 3, 0, 0))
 			_exit(1);
 	}
 	while (until_killed) {
 		if (ncgpu_mapped_bo_create(fd, size, WB, &c))
 			_exit(1);
 		memset(c.map, 1, size);
-		ncgpu_sync(fd, c.handle, DRM_NCGPU_BO_SYNC_FLUSH, 0, size);
+		__ncgpu_bo_sync_range(fd, c.handle, DRM_NCGPU_BO_SYNC_FLUSH, 0, size);
 		release(fd, &c);
 	}
 	_exit(0);
@@ -504,7 +500,7 @@ static void child_main(struct worker *w, unsigned int kind)
 		break;
 	default:
 		w->own_fd = -1;
-		if (ncgpu_syncobj_create(w->s->fd, &w->syncobj))
+		if (__syncobj_create(w->s->fd, &w->syncobj))
 			_exit(1);
 		for (i = 0; i < CHILD_ROUNDS && !w->failed; i++)
 			owner_round(w);
@@ -567,14 +563,14 @@ static void spawn_children(struct worker *w)
 /* ------------------------------------------------------------------ */
 
 FIXTURE(stress) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	struct stress s;
 	struct worker workers[OWNERS + RACERS + 2];
 };
 
 FIXTURE_SETUP(stress)
 {
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	memset(&self->s, 0, sizeof(self->s));
 	self->s.fd = self->dev.fd;
 	self->s.race_fd = ncgpu_open();
@@ -600,7 +596,7 @@ static int start_worker(struct stress *s, struct worker *w, unsigned int id,
 	w->own_fd = ncgpu_open();
 	if (w->own_fd < 0)
 		return w->own_fd;
-	ret = ncgpu_syncobj_create(s->fd, &w->syncobj);
+	ret = __syncobj_create(s->fd, &w->syncobj);
 	if (ret)
 		return ret;
 	return fn ? -pthread_create(&w->thread, NULL, fn, w) : 0;
@@ -637,8 +633,8 @@ TEST_F_TIMEOUT(stress, concurrent_users_keep_data_and_kernel_intact, 60)
 		pthread_join(self->workers[i].thread, NULL);
 
 	/* Jobs run in submission order: an empty job's fence means all are done. */
-	ASSERT_EQ(0, ncgpu_syncobj_create(s->fd, &drain));
-	ASSERT_EQ(0, ncgpu_submit_cmds(s->fd, NULL, 0, 0, drain));
+	ASSERT_EQ(0, __syncobj_create(s->fd, &drain));
+	ASSERT_EQ(0, __ncgpu_submit(s->fd, NULL, 0, 0, drain));
 	EXPECT_EQ(0, ncgpu_syncobj_wait_for(s->fd, drain, WAIT_NS))
 		TH_LOG("the device queue did not drain");
 	print_counters(s);

@@ -13,11 +13,7 @@
 #include <stdint.h>
 #include <sys/time.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_job_test.h"
 #include "ncgpu_test.h"
 
@@ -36,7 +32,7 @@ struct padded_cmd {
 };
 
 FIXTURE(submit) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	int fd;
 	/* Write-combined BOs of BO_SIZE bytes. */
 	struct ncgpu_mapped_bo x, y;
@@ -44,7 +40,7 @@ FIXTURE(submit) {
 
 FIXTURE_SETUP(submit)
 {
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	self->fd = self->dev.fd;
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, 0, &self->x));
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, 0, &self->y));
@@ -66,7 +62,7 @@ static int submit_array(int fd, uint32_t stride, uint32_t count, const void *arr
 
 static int submit_one(int fd, struct drm_ncgpu_cmd cmd)
 {
-	return ncgpu_submit_cmds(fd, &cmd, 1, 0, 0);
+	return __ncgpu_submit(fd, &cmd, 1, 0, 0);
 }
 
 /* Lets any job that was wrongly queued finish, then tells whether @bo is still zero. */
@@ -80,10 +76,10 @@ TEST_F(submit, empty_job_signals_out_syncobj)
 {
 	uint32_t syncobj;
 
-	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &syncobj));
+	ASSERT_EQ(0, __syncobj_create(self->fd, &syncobj));
 	/* Control: a syncobj without a fence cannot be waited for. */
 	ASSERT_EQ(-EINVAL, ncgpu_syncobj_wait_for(self->fd, syncobj, 0));
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, NULL, 0, 0, syncobj));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, NULL, 0, 0, syncobj));
 	ASSERT_EQ(0, ncgpu_syncobj_wait_for(self->fd, syncobj, 10 * SEC));
 }
 
@@ -285,7 +281,7 @@ TEST_F(submit, bad_in_syncobj_is_enoent)
 {
 	struct drm_ncgpu_cmd cmd = ncgpu_cmd_fill(self->x.handle, 0, 16, 1);
 
-	ASSERT_EQ(-ENOENT, ncgpu_submit_cmds(self->fd, &cmd, 1, BAD_HANDLE, 0));
+	ASSERT_EQ(-ENOENT, __ncgpu_submit(self->fd, &cmd, 1, BAD_HANDLE, 0));
 	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
 }
 
@@ -293,7 +289,7 @@ TEST_F(submit, bad_out_syncobj_is_enoent)
 {
 	struct drm_ncgpu_cmd cmd = ncgpu_cmd_fill(self->x.handle, 0, 16, 1);
 
-	ASSERT_EQ(-ENOENT, ncgpu_submit_cmds(self->fd, &cmd, 1, 0, BAD_HANDLE));
+	ASSERT_EQ(-ENOENT, __ncgpu_submit(self->fd, &cmd, 1, 0, BAD_HANDLE));
 	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
 }
 
@@ -302,8 +298,8 @@ TEST_F(submit, in_syncobj_without_fence_is_einval)
 	struct drm_ncgpu_cmd cmd = ncgpu_cmd_fill(self->x.handle, 0, 16, 1);
 	uint32_t syncobj;
 
-	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &syncobj));
-	ASSERT_EQ(-EINVAL, ncgpu_submit_cmds(self->fd, &cmd, 1, syncobj, 0));
+	ASSERT_EQ(0, __syncobj_create(self->fd, &syncobj));
+	ASSERT_EQ(-EINVAL, __ncgpu_submit(self->fd, &cmd, 1, syncobj, 0));
 	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
 }
 
@@ -317,7 +313,7 @@ static int submit_many_noops(int fd, uint32_t handle, uint32_t count)
 		return -ENOMEM;
 	for (i = 0; i < count; i++)
 		cmds[i] = ncgpu_cmd_fill(handle, 0, 0, 1);
-	ret = ncgpu_submit_cmds(fd, cmds, count, 0, 0);
+	ret = __ncgpu_submit(fd, cmds, count, 0, 0);
 	free(cmds);
 	return ret;
 }
@@ -440,7 +436,7 @@ TEST_F(submit, invalid_second_cmd_leaves_first_unexecuted)
 	};
 
 	cmds[1].op = 7;
-	ASSERT_EQ(-EINVAL, ncgpu_submit_cmds(self->fd, cmds, 2, 0, 0));
+	ASSERT_EQ(-EINVAL, __ncgpu_submit(self->fd, cmds, 2, 0, 0));
 	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
 }
 
@@ -451,7 +447,7 @@ TEST_F(submit, bad_handle_in_second_cmd_leaves_first_unexecuted)
 		ncgpu_cmd_copy(self->y.handle, 0, BAD_HANDLE, 0, 16),
 	};
 
-	ASSERT_EQ(-ENOENT, ncgpu_submit_cmds(self->fd, cmds, 2, 0, 0));
+	ASSERT_EQ(-ENOENT, __ncgpu_submit(self->fd, cmds, 2, 0, 0));
 	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
 }
 
@@ -462,7 +458,7 @@ TEST_F(submit, bad_range_in_second_cmd_leaves_first_unexecuted)
 		ncgpu_cmd_fill(self->y.handle, BO_SIZE, 1, 1),
 	};
 
-	ASSERT_EQ(-EINVAL, ncgpu_submit_cmds(self->fd, cmds, 2, 0, 0));
+	ASSERT_EQ(-EINVAL, __ncgpu_submit(self->fd, cmds, 2, 0, 0));
 	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
 }
 
@@ -505,7 +501,7 @@ TEST_F(submit, copy_through_no_mmap_bo)
 	uint32_t hidden;
 	size_t i;
 
-	ASSERT_EQ(0, ncgpu_bo_create(self->fd, BO_SIZE, DRM_NCGPU_BO_NO_MMAP, &hidden));
+	ASSERT_EQ(0, __ncgpu_bo_create(self->fd, BO_SIZE, DRM_NCGPU_BO_NO_MMAP, &hidden));
 	for (i = 0; i < BO_SIZE; i++)
 		self->x.map[i] = (uint8_t)(i ^ 0xa5);
 	cmds[0] = ncgpu_cmd_copy(hidden, 0, self->x.handle, 0, BO_SIZE);
@@ -536,7 +532,7 @@ TEST_F(submit, later_job_runs_after_earlier_stalled_job)
 	};
 	struct drm_ncgpu_cmd job2 = ncgpu_cmd_copy(self->y.handle, 0, self->x.handle, 0, BO_SIZE);
 
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job1, 2, 0, 0));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, job1, 2, 0, 0));
 	ASSERT_EQ(0, ncgpu_submit_wait(self->fd, &job2, 1));
 	ASSERT_TRUE(ncgpu_is_filled(self->y.map, FILL_VALUE, BO_SIZE));
 }
@@ -550,10 +546,10 @@ TEST_F(submit, job_waits_for_in_syncobj_of_stalled_job)
 	struct drm_ncgpu_cmd job2 = ncgpu_cmd_copy(self->y.handle, 0, self->x.handle, 0, BO_SIZE);
 	uint32_t done1, done2;
 
-	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &done1));
-	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &done2));
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job1, 2, 0, done1));
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, &job2, 1, done1, done2));
+	ASSERT_EQ(0, __syncobj_create(self->fd, &done1));
+	ASSERT_EQ(0, __syncobj_create(self->fd, &done2));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, job1, 2, 0, done1));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, &job2, 1, done1, done2));
 	ASSERT_EQ(0, ncgpu_syncobj_wait_for(self->fd, done2, 10 * SEC));
 	ASSERT_TRUE(ncgpu_is_filled(self->y.map, FILL_VALUE, BO_SIZE));
 }
@@ -567,9 +563,9 @@ TEST_F(submit, job_waits_for_external_in_fence)
 	if (ret == -ENODEV)
 		SKIP(return, "vgem not loaded");
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, &cmd, 1, ef.syncobj, 0));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, &cmd, 1, ef.syncobj, 0));
 	usleep(200000);
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
 	ASSERT_TRUE(ncgpu_bytes_equal(self->x.map, 0, BO_SIZE));
 	ASSERT_EQ(0, ncgpu_external_fence_signal(&ef));
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->x.handle, 5 * SEC));
@@ -586,10 +582,10 @@ TEST_F(submit, later_job_waits_for_earlier_job_blocked_on_fence)
 	if (ret == -ENODEV)
 		SKIP(return, "vgem not loaded");
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, &job1, 1, ef.syncobj, 0));
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, &job2, 1, 0, 0));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, &job1, 1, ef.syncobj, 0));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, &job2, 1, 0, 0));
 	usleep(200000);
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->y.handle, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->y.handle, 0));
 	ASSERT_TRUE(ncgpu_bytes_equal(self->y.map, 0, BO_SIZE));
 	ASSERT_EQ(0, ncgpu_external_fence_signal(&ef));
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->y.handle, 5 * SEC));
@@ -605,9 +601,9 @@ TEST_F(submit, returns_before_job_completes)
 	};
 	int64_t start = ncgpu_now_ns(), elapsed_ms;
 
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job, 2, 0, 0));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, job, 2, 0, 0));
 	elapsed_ms = (ncgpu_now_ns() - start) / MSEC;
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
 	ASSERT_TRUE(ncgpu_bytes_equal(self->x.map, 0, BO_SIZE));
 	EXPECT_GT(250, elapsed_ms) TH_LOG("SUBMIT took %lld ms", (long long)elapsed_ms);
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->x.handle, 5 * SEC));
@@ -622,8 +618,8 @@ TEST_F(submit, out_syncobj_signals_when_job_completes)
 	};
 	uint32_t done;
 
-	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &done));
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job, 2, 0, done));
+	ASSERT_EQ(0, __syncobj_create(self->fd, &done));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, job, 2, 0, done));
 	ASSERT_EQ(-ETIME, ncgpu_syncobj_wait_for(self->fd, done, 0));
 	ASSERT_EQ(0, ncgpu_syncobj_wait_for(self->fd, done, 10 * SEC));
 	ASSERT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
@@ -637,20 +633,20 @@ TEST_F(submit, job_fence_is_in_dst_and_src_reservations)
 	};
 	uint32_t bystander;
 
-	ASSERT_EQ(0, ncgpu_bo_create(self->fd, BO_SIZE, 0, &bystander));
+	ASSERT_EQ(0, __ncgpu_bo_create(self->fd, BO_SIZE, 0, &bystander));
 	memset(self->x.map, 0x3c, BO_SIZE);
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job, 2, 0, 0));
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->y.handle, 0));
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
-	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, bystander, 0));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, job, 2, 0, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->y.handle, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(0, __ncgpu_bo_wait(self->fd, bystander, 0));
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->x.handle, 5 * SEC));
 	/* The source's fence is the whole job's: the copy is done too. */
 	ASSERT_TRUE(ncgpu_bytes_equal(self->y.map, 0x3c, BO_SIZE));
-	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->y.handle, 0));
+	ASSERT_EQ(0, __ncgpu_bo_wait(self->fd, self->y.handle, 0));
 }
 
 FIXTURE(bo_wait) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	int fd;
 	struct ncgpu_mapped_bo x;
 	/* Holds back the job of submit_blocked_fill() until the test signals it. */
@@ -660,7 +656,7 @@ FIXTURE(bo_wait) {
 
 FIXTURE_SETUP(bo_wait)
 {
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	self->fd = self->dev.fd;
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, 0, &self->x));
 }
@@ -683,7 +679,7 @@ static int submit_stalled_fill(FIXTURE_DATA(bo_wait) *self, uint64_t usec)
 		ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE),
 	};
 
-	return ncgpu_submit_cmds(self->fd, job, 2, 0, 0);
+	return __ncgpu_submit(self->fd, job, 2, 0, 0);
 }
 
 /*
@@ -698,7 +694,7 @@ static int submit_blocked_fill(FIXTURE_DATA(bo_wait) *self)
 	if (ret)
 		return ret;
 	self->ef_pending = true;
-	return ncgpu_submit_cmds(self->fd, &cmd, 1, self->ef.syncobj, 0);
+	return __ncgpu_submit(self->fd, &cmd, 1, self->ef.syncobj, 0);
 }
 
 static int release_blocked_fill(FIXTURE_DATA(bo_wait) *self)
@@ -723,37 +719,37 @@ static int bo_wait_raw(int fd, uint32_t handle, uint32_t pad, int64_t timeout_ns
 
 TEST_F(bo_wait, new_bo_is_idle)
 {
-	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(0, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->x.handle, SEC));
 }
 
 TEST_F(bo_wait, bo_is_idle_after_its_job_completed)
 {
 	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->x.handle, 0, BO_SIZE, FILL_VALUE));
-	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(0, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
 }
 
 TEST_F(bo_wait, polling_busy_bo_is_ebusy)
 {
 	ASSERT_EQ(0, submit_stalled_fill(self, 300000));
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
 }
 
 /* A relative reading of a deadline would wait about the guest's uptime. */
 TEST_F(bo_wait, passed_deadline_on_busy_bo_is_etimedout_at_once)
 {
 	SUBMIT_BLOCKED_FILL(self);
-	ASSERT_EQ(-ETIMEDOUT, ncgpu_bo_wait(self->fd, self->x.handle, ncgpu_now_ns() - MSEC));
-	ASSERT_EQ(-ETIMEDOUT, ncgpu_bo_wait(self->fd, self->x.handle, 1));
+	ASSERT_EQ(-ETIMEDOUT, __ncgpu_bo_wait(self->fd, self->x.handle, ncgpu_now_ns() - MSEC));
+	ASSERT_EQ(-ETIMEDOUT, __ncgpu_bo_wait(self->fd, self->x.handle, 1));
 	/* It did not wait for the job. */
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
 	ASSERT_TRUE(ncgpu_bytes_equal(self->x.map, 0, BO_SIZE));
 }
 
 TEST_F(bo_wait, passed_deadline_on_idle_bo_is_ok)
 {
-	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 1));
-	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, ncgpu_now_ns() - MSEC));
+	ASSERT_EQ(0, __ncgpu_bo_wait(self->fd, self->x.handle, 1));
+	ASSERT_EQ(0, __ncgpu_bo_wait(self->fd, self->x.handle, ncgpu_now_ns() - MSEC));
 }
 
 /*
@@ -766,7 +762,7 @@ TEST_F(bo_wait, deadline_passing_while_busy_is_etimedout)
 	int64_t start = ncgpu_now_ns();
 
 	SUBMIT_BLOCKED_FILL(self);
-	ASSERT_EQ(-ETIMEDOUT, ncgpu_bo_wait(self->fd, self->x.handle, start + 50 * MSEC));
+	ASSERT_EQ(-ETIMEDOUT, __ncgpu_bo_wait(self->fd, self->x.handle, start + 50 * MSEC));
 	ASSERT_TRUE(ncgpu_bytes_equal(self->x.map, 0, BO_SIZE));
 }
 
@@ -812,7 +808,7 @@ TEST_F(bo_wait, waits_until_job_completes)
 	ASSERT_EQ(0, submit_stalled_fill(self, 300000));
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->x.handle, 10 * SEC));
 	ASSERT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
-	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, 0));
+	ASSERT_EQ(0, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
 }
 
 TEST_F(bo_wait, waits_until_job_that_waited_on_a_fence_completes)
@@ -826,21 +822,21 @@ TEST_F(bo_wait, waits_until_job_that_waited_on_a_fence_completes)
 TEST_F(bo_wait, int64_max_deadline_waits_until_idle)
 {
 	ASSERT_EQ(0, submit_stalled_fill(self, 300000));
-	ASSERT_EQ(0, ncgpu_bo_wait(self->fd, self->x.handle, INT64_MAX));
+	ASSERT_EQ(0, __ncgpu_bo_wait(self->fd, self->x.handle, INT64_MAX));
 	ASSERT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
 }
 
 TEST_F(bo_wait, bad_handle_is_enoent)
 {
-	ASSERT_EQ(-ENOENT, ncgpu_bo_wait(self->fd, BAD_HANDLE, 0));
+	ASSERT_EQ(-ENOENT, __ncgpu_bo_wait(self->fd, BAD_HANDLE, 0));
 	ASSERT_EQ(-ENOENT, ncgpu_bo_wait_for(self->fd, 0, SEC));
 }
 
 TEST_F(bo_wait, negative_timeout_is_einval)
 {
-	ASSERT_EQ(-EINVAL, ncgpu_bo_wait(self->fd, self->x.handle, -1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_wait(self->fd, self->x.handle, -1));
 	ASSERT_EQ(0, submit_stalled_fill(self, 300000));
-	ASSERT_EQ(-EINVAL, ncgpu_bo_wait(self->fd, self->x.handle, INT64_MIN));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_wait(self->fd, self->x.handle, INT64_MIN));
 }
 
 TEST_F(bo_wait, nonzero_pad_is_einval)

@@ -7,11 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_test.h"
 
 #define FLUSH DRM_NCGPU_BO_SYNC_FLUSH
@@ -27,7 +23,7 @@ struct padded_op {
 };
 
 FIXTURE(bo_sync) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	int fd;
 	size_t granule;
 	/* Whether WB BOs have separate CPU and device views. */
@@ -42,7 +38,7 @@ FIXTURE_SETUP(bo_sync)
 {
 	size_t page = sysconf(_SC_PAGESIZE), size;
 
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	self->fd = self->dev.fd;
 	self->granule = self->dev.info.sync_granule;
 	self->split = self->dev.info.coherency == DRM_NCGPU_COHERENCY_NONE;
@@ -227,7 +223,7 @@ TEST_F(bo_sync, count_equal_to_max_sync_ops_is_ok)
 	ASSERT_NE(NULL, ops);
 	for (i = 0; i < count; i++)
 		ops[i] = sync_op(self->wb.handle, FLUSH, i % self->wb.size, 1);
-	ASSERT_EQ(0, ncgpu_sync_ops(self->fd, ops, count));
+	ASSERT_EQ(0, __ncgpu_bo_sync(self->fd, ops, count));
 	free(ops);
 }
 
@@ -239,7 +235,7 @@ TEST_F(bo_sync, count_above_max_sync_ops_is_einval)
 	ASSERT_NE(NULL, ops);
 	for (i = 0; i < count; i++)
 		ops[i] = sync_op(self->wb.handle, FLUSH, i % self->wb.size, 1);
-	ASSERT_EQ(-EINVAL, ncgpu_sync_ops(self->fd, ops, count));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync(self->fd, ops, count));
 	free(ops);
 }
 
@@ -254,34 +250,34 @@ TEST_F(bo_sync, unreadable_array_is_efault)
 
 TEST_F(bo_sync, bad_handle_is_enoent)
 {
-	ASSERT_EQ(-ENOENT, ncgpu_sync(self->fd, BAD_HANDLE, FLUSH, 0, 1));
+	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync_range(self->fd, BAD_HANDLE, FLUSH, 0, 1));
 }
 
 TEST_F(bo_sync, range_that_wraps_is_einval)
 {
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, FLUSH, UINT64_MAX, 2));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, UINT64_MAX, 2));
 }
 
 TEST_F(bo_sync, range_starting_at_end_is_einval)
 {
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, FLUSH, self->wb.size, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, self->wb.size, 1));
 }
 
 TEST_F(bo_sync, range_ending_past_end_is_einval)
 {
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, FLUSH, 1, self->wb.size));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, 1, self->wb.size));
 }
 
 TEST_F(bo_sync, empty_range_at_end_is_ok)
 {
-	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH, self->wb.size, 0));
-	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH_INV, self->wb.size, 0));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, self->wb.size, 0));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH_INV, self->wb.size, 0));
 }
 
 TEST_F(bo_sync, unaligned_range_is_ok)
 {
-	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH, 3, 5));
-	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH_INV, 3, 5));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, 3, 5));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH_INV, 3, 5));
 }
 
 TEST_F(bo_sync, imported_bo_is_einval)
@@ -292,8 +288,8 @@ TEST_F(bo_sync, imported_bo_is_einval)
 	if (ret == -ENODEV)
 		SKIP(return, "vgem not loaded");
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, bo.handle, FLUSH, 0, 1));
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, bo.handle, FLUSH_INV, 0, bo.size));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, bo.handle, FLUSH, 0, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, bo.handle, FLUSH_INV, 0, bo.size));
 }
 
 TEST_F(bo_sync, imported_bo_with_size_0_is_einval)
@@ -304,63 +300,63 @@ TEST_F(bo_sync, imported_bo_with_size_0_is_einval)
 	if (ret == -ENODEV)
 		SKIP(return, "vgem not loaded");
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, bo.handle, FLUSH, 0, 0));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, bo.handle, FLUSH, 0, 0));
 }
 
 TEST_F(bo_sync, unknown_type_2_is_einval)
 {
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, 2, 0, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, 2, 0, 1));
 }
 
 TEST_F(bo_sync, unknown_type_0xffffffff_is_einval)
 {
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, 0xffffffffu, 0, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, 0xffffffffu, 0, 1));
 }
 
 TEST_F(bo_sync, bad_handle_is_checked_before_bad_range)
 {
-	ASSERT_EQ(-ENOENT, ncgpu_sync(self->fd, BAD_HANDLE, FLUSH, UINT64_MAX, 2));
+	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync_range(self->fd, BAD_HANDLE, FLUSH, UINT64_MAX, 2));
 }
 
 TEST_F(bo_sync, bad_handle_is_checked_before_bad_type)
 {
-	ASSERT_EQ(-ENOENT, ncgpu_sync(self->fd, BAD_HANDLE, 2, 0, 1));
+	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync_range(self->fd, BAD_HANDLE, 2, 0, 1));
 }
 
 TEST_F(bo_sync, bad_range_with_bad_type_is_einval)
 {
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, 2, self->wb.size, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, 2, self->wb.size, 1));
 }
 
 TEST_F(bo_sync, bad_type_is_checked_before_size_0)
 {
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, 2, 0, 0));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, 2, 0, 0));
 }
 
 TEST_F(bo_sync, bad_type_is_checked_before_write_combined)
 {
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->probe.handle, 2, 0, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->probe.handle, 2, 0, 1));
 }
 
 TEST_F(bo_sync, write_combined_bo_is_ok)
 {
-	ASSERT_EQ(0, ncgpu_sync(self->fd, self->probe.handle, FLUSH, 0, self->probe.size));
-	ASSERT_EQ(0, ncgpu_sync(self->fd, self->probe.handle, FLUSH_INV, 3, 5));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->probe.handle, FLUSH, 0, self->probe.size));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->probe.handle, FLUSH_INV, 3, 5));
 }
 
 TEST_F(bo_sync, no_mmap_bo_is_ok)
 {
 	uint32_t handle;
 
-	ASSERT_EQ(0, ncgpu_bo_create(self->fd, 4096, DRM_NCGPU_BO_NO_MMAP, &handle));
-	ASSERT_EQ(0, ncgpu_sync(self->fd, handle, FLUSH, 0, 4096));
-	ASSERT_EQ(0, ncgpu_sync(self->fd, handle, FLUSH_INV, 1, 1));
+	ASSERT_EQ(0, __ncgpu_bo_create(self->fd, 4096, DRM_NCGPU_BO_NO_MMAP, &handle));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, handle, FLUSH, 0, 4096));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, handle, FLUSH_INV, 1, 1));
 }
 
 TEST_F(bo_sync, size_0_is_ok)
 {
-	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH, 7, 0));
-	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH_INV, 0, 0));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, 7, 0));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH_INV, 0, 0));
 }
 
 TEST_F(bo_sync, io_coherent_device_validates_then_succeeds)
@@ -370,17 +366,17 @@ TEST_F(bo_sync, io_coherent_device_validates_then_succeeds)
 
 	if (self->split)
 		SKIP(return, "device is not IO-coherent");
-	ASSERT_EQ(-ENOENT, ncgpu_sync(self->fd, BAD_HANDLE, FLUSH, 0, 1));
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, FLUSH, UINT64_MAX, 2));
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, FLUSH, self->wb.size, 1));
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, self->wb.handle, 2, 0, 1));
-	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH, 0, self->wb.size));
-	ASSERT_EQ(0, ncgpu_sync(self->fd, self->wb.handle, FLUSH_INV, 3, 5));
+	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync_range(self->fd, BAD_HANDLE, FLUSH, 0, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, UINT64_MAX, 2));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, self->wb.size, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, 2, 0, 1));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, 0, self->wb.size));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH_INV, 3, 5));
 	ret = open_vgem_bo(self->fd, &bo);
 	if (ret == -ENODEV)
 		return;
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(-EINVAL, ncgpu_sync(self->fd, bo.handle, FLUSH, 0, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, bo.handle, FLUSH, 0, 1));
 }
 
 TEST_F(bo_sync, batch_stops_at_first_error_keeping_earlier_ops)
@@ -396,12 +392,12 @@ TEST_F(bo_sync, batch_stops_at_first_error_keeping_earlier_ops)
 		SKIP(return, "IO-coherent device: BO_SYNC has no visible effect");
 	memset(self->wb.map, 0xa1, g);
 	memset(self->wb.map + 2 * g, 0xb2, g);
-	ASSERT_EQ(-ENOENT, ncgpu_sync_ops(self->fd, ops, 3));
+	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync(self->fd, ops, 3));
 	ASSERT_EQ(0, read_device_view(self));
 	EXPECT_TRUE(bytes_equal(self->probe.map, 0xa1, g)) TH_LOG("op 0 was undone");
 	EXPECT_TRUE(bytes_equal(self->probe.map + 2 * g, 0, g)) TH_LOG("op 2 ran");
 	/* Control: op 2 alone does reach the device. */
-	ASSERT_EQ(0, ncgpu_sync_ops(self->fd, &ops[2], 1));
+	ASSERT_EQ(0, __ncgpu_bo_sync(self->fd, &ops[2], 1));
 	ASSERT_EQ(0, read_device_view(self));
 	ASSERT_TRUE(bytes_equal(self->probe.map + 2 * g, 0xb2, g));
 }
@@ -414,10 +410,10 @@ TEST_F(bo_sync, batch_returns_first_failing_ops_error)
 		sync_op(BAD_HANDLE, FLUSH, 0, 1),
 	};
 
-	ASSERT_EQ(-EINVAL, ncgpu_sync_ops(self->fd, ops, 3));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync(self->fd, ops, 3));
 	ops[1] = sync_op(BAD_HANDLE, FLUSH, 0, 1);
 	ops[2] = sync_op(self->wb.handle, 2, 0, 1);
-	ASSERT_EQ(-ENOENT, ncgpu_sync_ops(self->fd, ops, 3));
+	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync(self->fd, ops, 3));
 }
 
 TEST_F(bo_sync, does_not_wait_for_device_jobs)
@@ -434,14 +430,14 @@ TEST_F(bo_sync, does_not_wait_for_device_jobs)
 	int64_t start, elapsed_ms;
 
 	memset(self->wb.map, 0x42, 2 * g);
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, job, 2, 0, 0));
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->wb.handle, 0));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, job, 2, 0, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->wb.handle, 0));
 	start = ncgpu_now_ns();
-	ASSERT_EQ(0, ncgpu_sync_ops(self->fd, ops, 2));
+	ASSERT_EQ(0, __ncgpu_bo_sync(self->fd, ops, 2));
 	elapsed_ms = (ncgpu_now_ns() - start) / NCGPU_TEST_NSEC_PER_MSEC;
 	EXPECT_GT(250, elapsed_ms) TH_LOG("BO_SYNC took %lld ms", (long long)elapsed_ms);
 	/* Still busy: BO_SYNC returned while the job was running. */
-	ASSERT_EQ(-EBUSY, ncgpu_bo_wait(self->fd, self->wb.handle, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->wb.handle, 0));
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->wb.handle, 5 * NCGPU_TEST_NSEC_PER_SEC));
 }
 

@@ -15,11 +15,7 @@
 #include <stdint.h>
 #include <sys/wait.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_job_test.h"
 #include "ncgpu_sync_test.h"
 #include "ncgpu_test.h"
@@ -37,7 +33,7 @@
 #define EXIT_POINTS 4
 
 FIXTURE(timeline) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	int fd;
 	/* A write-combined BO of BO_SIZE bytes that the jobs fill. */
 	struct ncgpu_mapped_bo x;
@@ -49,11 +45,11 @@ FIXTURE(timeline) {
 
 FIXTURE_SETUP(timeline)
 {
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	self->fd = self->dev.fd;
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, 0, &self->x));
-	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &self->tl));
-	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &self->bin));
+	ASSERT_EQ(0, __syncobj_create(self->fd, &self->tl));
+	ASSERT_EQ(0, __syncobj_create(self->fd, &self->bin));
 }
 
 FIXTURE_TEARDOWN(timeline)
@@ -82,7 +78,7 @@ static uint64_t query_point(struct __test_metadata *_metadata, int fd, uint32_t 
 {
 	uint64_t point = UINT64_MAX;
 
-	EXPECT_EQ(0, ncgpu_timeline_query(fd, timeline, &point));
+	EXPECT_EQ(0, __syncobj_query(fd, timeline, &point));
 	return point;
 }
 
@@ -97,7 +93,7 @@ static int submit_points(int fd, uint32_t timeline, uint64_t last)
 		op = ncgpu_signal_op(timeline, point);
 		ret = ncgpu_submit_syncs(fd, NULL, 0, &op, 1);
 	}
-	return ret ? ret : ncgpu_timeline_wait(fd, timeline, last, 10 * SEC);
+	return ret ? ret : __syncobj_timeline_wait(fd, timeline, last, 10 * SEC);
 }
 
 /*
@@ -110,7 +106,7 @@ static int submit_points(int fd, uint32_t timeline, uint64_t last)
 		if (__ret == -ENODEV)                                                    \
 			SKIP(return, "vgem not loaded");                                 \
 		ASSERT_EQ(0, __ret);                                                     \
-		ASSERT_EQ(0, ncgpu_syncobj_transfer(self->fd, (timeline), (point),       \
+		ASSERT_EQ(0, __syncobj_transfer(self->fd, (timeline), (point),       \
 						    (ef)->syncobj, 0));                  \
 	} while (0)
 
@@ -136,23 +132,23 @@ TEST_F(timeline, reports_syncobj_timeline_cap)
 TEST_F(timeline, query_reports_the_point_the_cpu_signalled)
 {
 	EXPECT_EQ(0u, query_point(_metadata, self->fd, self->tl));
-	ASSERT_EQ(0, ncgpu_timeline_signal(self->fd, self->tl, 5));
+	ASSERT_EQ(0, __syncobj_timeline_signal(self->fd, self->tl, 5));
 	EXPECT_EQ(5u, query_point(_metadata, self->fd, self->tl));
 }
 
 TEST_F(timeline, timeline_wait_for_a_signalled_point_returns)
 {
-	ASSERT_EQ(0, ncgpu_timeline_signal(self->fd, self->tl, 3));
-	EXPECT_EQ(0, ncgpu_timeline_wait(self->fd, self->tl, 3, 0));
+	ASSERT_EQ(0, __syncobj_timeline_signal(self->fd, self->tl, 3));
+	EXPECT_EQ(0, __syncobj_timeline_wait(self->fd, self->tl, 3, 0));
 	/* Control: a later point has no fence yet. */
-	EXPECT_EQ(-EINVAL, ncgpu_timeline_wait(self->fd, self->tl, 4, 0));
+	EXPECT_EQ(-EINVAL, __syncobj_timeline_wait(self->fd, self->tl, 4, 0));
 }
 
 TEST_F(timeline, transfer_gives_a_binary_syncobj_the_fence_of_a_point)
 {
-	ASSERT_EQ(0, ncgpu_timeline_signal(self->fd, self->tl, 2));
+	ASSERT_EQ(0, __syncobj_timeline_signal(self->fd, self->tl, 2));
 	ASSERT_TRUE(holds_no_fence(self->fd, self->bin));
-	ASSERT_EQ(0, ncgpu_syncobj_transfer(self->fd, self->bin, 0, self->tl, 2));
+	ASSERT_EQ(0, __syncobj_transfer(self->fd, self->bin, 0, self->tl, 2));
 	EXPECT_EQ(0, ncgpu_syncobj_wait_for(self->fd, self->bin, 0));
 }
 
@@ -168,9 +164,9 @@ TEST_F(timeline, signal_op_gives_the_point_the_job_fence)
 	ops[0] = ncgpu_wait_op(ef.syncobj, 0);
 	ops[1] = ncgpu_signal_op(self->tl, 1);
 	ASSERT_EQ(0, ncgpu_submit_syncs(self->fd, &cmd, 1, ops, 2));
-	EXPECT_EQ(-ETIME, ncgpu_timeline_wait(self->fd, self->tl, 1, 0));
+	EXPECT_EQ(-ETIME, __syncobj_timeline_wait(self->fd, self->tl, 1, 0));
 	ASSERT_EQ(0, ncgpu_external_fence_signal(&ef));
-	ASSERT_EQ(0, ncgpu_timeline_wait(self->fd, self->tl, 1, 10 * SEC));
+	ASSERT_EQ(0, __syncobj_timeline_wait(self->fd, self->tl, 1, 10 * SEC));
 	EXPECT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
 	EXPECT_EQ(1u, query_point(_metadata, self->fd, self->tl));
 }
@@ -183,7 +179,7 @@ TEST_F(timeline, signal_op_replaces_the_fence_of_a_binary_syncobj)
 
 	HOLD_BINARY(&ef);
 	/* It held a signalled fence, which the job's must replace. */
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, NULL, 0, 0, self->bin));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, NULL, 0, 0, self->bin));
 	ASSERT_EQ(0, ncgpu_syncobj_wait_for(self->fd, self->bin, 10 * SEC));
 	ops[0] = ncgpu_wait_op(ef.syncobj, 0);
 	ops[1] = ncgpu_signal_op(self->bin, 0);
@@ -201,7 +197,7 @@ TEST_F(timeline, empty_job_signal_ops_get_fences_that_signal)
 	};
 
 	ASSERT_EQ(0, ncgpu_submit_syncs(self->fd, NULL, 0, ops, 2));
-	EXPECT_EQ(0, ncgpu_timeline_wait(self->fd, self->tl, 1, 10 * SEC));
+	EXPECT_EQ(0, __syncobj_timeline_wait(self->fd, self->tl, 1, 10 * SEC));
 	EXPECT_EQ(0, ncgpu_syncobj_wait_for(self->fd, self->bin, 10 * SEC));
 }
 
@@ -251,7 +247,7 @@ TEST_F(timeline, three_job_pipeline_through_points_1_2_3)
 		ASSERT_EQ(0, ncgpu_submit_syncs(fds[i], cmd, 2, ops, 2));
 	}
 
-	ASSERT_EQ(0, ncgpu_timeline_wait(self->fd, self->tl, 3, 10 * SEC));
+	ASSERT_EQ(0, __syncobj_timeline_wait(self->fd, self->tl, 3, 10 * SEC));
 	EXPECT_TRUE(ncgpu_is_filled(s[2].map, FILL_VALUE, BO_SIZE));
 	EXPECT_TRUE(ncgpu_is_filled(s[1].map, FILL_VALUE, BO_SIZE));
 	EXPECT_EQ(3u, query_point(_metadata, self->fd, self->tl));
@@ -285,10 +281,10 @@ TEST_F(timeline, wait_op_on_a_point_holds_the_job_until_the_point_signals)
 	ASSERT_EQ(0, ncgpu_submit_syncs(other, &second, 1, ops, 2));
 
 	usleep(HELD_US);
-	EXPECT_EQ(-EBUSY, ncgpu_bo_wait(other, y.handle, 0));
+	EXPECT_EQ(-EBUSY, __ncgpu_bo_wait(other, y.handle, 0));
 	EXPECT_TRUE(ncgpu_bytes_equal(y.map, 0, BO_SIZE));
 	ASSERT_EQ(0, ncgpu_external_fence_signal(&ef));
-	ASSERT_EQ(0, ncgpu_timeline_wait(self->fd, self->tl, 2, 10 * SEC));
+	ASSERT_EQ(0, __syncobj_timeline_wait(self->fd, self->tl, 2, 10 * SEC));
 	EXPECT_TRUE(ncgpu_is_filled(y.map, FILL_VALUE, BO_SIZE));
 	EXPECT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
 	close(other);
@@ -307,7 +303,7 @@ TEST_F(timeline, one_submit_waits_on_a_timeline_and_a_binary_and_signals_three)
 
 	HOLD_POINT(&at_point, self->tl, 1);
 	HOLD_BINARY(&binary);
-	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &tl2));
+	ASSERT_EQ(0, __syncobj_create(self->fd, &tl2));
 	ops[0] = ncgpu_wait_op(self->tl, 1);
 	ops[1] = ncgpu_wait_op(binary.syncobj, 0);
 	ops[2] = ncgpu_signal_op(self->tl, 2);
@@ -318,12 +314,12 @@ TEST_F(timeline, one_submit_waits_on_a_timeline_and_a_binary_and_signals_three)
 	ASSERT_EQ(0, ncgpu_external_fence_signal(&at_point));
 	usleep(HELD_US);
 	EXPECT_TRUE(ncgpu_bytes_equal(self->x.map, 0, BO_SIZE));
-	EXPECT_EQ(-ETIME, ncgpu_timeline_wait(self->fd, tl2, 7, 0));
+	EXPECT_EQ(-ETIME, __syncobj_timeline_wait(self->fd, tl2, 7, 0));
 	EXPECT_EQ(-ETIME, ncgpu_syncobj_wait_for(self->fd, self->bin, 0));
 
 	ASSERT_EQ(0, ncgpu_external_fence_signal(&binary));
-	EXPECT_EQ(0, ncgpu_timeline_wait(self->fd, self->tl, 2, 10 * SEC));
-	EXPECT_EQ(0, ncgpu_timeline_wait(self->fd, tl2, 7, 10 * SEC));
+	EXPECT_EQ(0, __syncobj_timeline_wait(self->fd, self->tl, 2, 10 * SEC));
+	EXPECT_EQ(0, __syncobj_timeline_wait(self->fd, tl2, 7, 10 * SEC));
 	EXPECT_EQ(0, ncgpu_syncobj_wait_for(self->fd, self->bin, 10 * SEC));
 	EXPECT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
 	EXPECT_EQ(7u, query_point(_metadata, self->fd, tl2));
@@ -361,7 +357,7 @@ TEST_F(timeline, wait_and_signal_of_one_timeline_waits_for_the_earlier_point)
 	EXPECT_TRUE(ncgpu_bytes_equal(self->x.map, 0, BO_SIZE));
 	EXPECT_EQ(0u, query_point(_metadata, self->fd, self->tl));
 	ASSERT_EQ(0, ncgpu_external_fence_signal(&ef));
-	ASSERT_EQ(0, ncgpu_timeline_wait(self->fd, self->tl, 2, 10 * SEC));
+	ASSERT_EQ(0, __syncobj_timeline_wait(self->fd, self->tl, 2, 10 * SEC));
 	EXPECT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
 }
 
@@ -584,7 +580,7 @@ TEST_F(timeline, syncs_count_equal_to_max_submit_syncs_is_ok)
 
 	ASSERT_NE(NULL, ops);
 	ASSERT_EQ(0, ncgpu_submit_syncs(self->fd, NULL, 0, ops, max));
-	EXPECT_EQ(0, ncgpu_timeline_wait(self->fd, self->tl, max, 10 * SEC));
+	EXPECT_EQ(0, __syncobj_timeline_wait(self->fd, self->tl, max, 10 * SEC));
 	EXPECT_EQ(max, query_point(_metadata, self->fd, self->tl));
 	free(ops);
 }
@@ -638,7 +634,7 @@ TEST_F(timeline, syncs_stride_with_zero_tail_is_ok)
 	};
 
 	ASSERT_EQ(0, submit_sync_array(self->fd, sizeof(ops[0]), 2, ops));
-	EXPECT_EQ(0, ncgpu_timeline_wait(self->fd, self->tl, 1, 10 * SEC));
+	EXPECT_EQ(0, __syncobj_timeline_wait(self->fd, self->tl, 1, 10 * SEC));
 	EXPECT_EQ(0, ncgpu_syncobj_wait_for(self->fd, self->bin, 10 * SEC));
 }
 
@@ -728,8 +724,8 @@ TEST_F(timeline, failed_submit_with_a_bad_last_op_changes_no_syncobj)
 	uint32_t held;
 
 	ASSERT_EQ(0, submit_points(self->fd, self->tl, 2));
-	ASSERT_EQ(0, ncgpu_syncobj_create(self->fd, &held));
-	ASSERT_EQ(0, ncgpu_submit_cmds(self->fd, NULL, 0, 0, held));
+	ASSERT_EQ(0, __syncobj_create(self->fd, &held));
+	ASSERT_EQ(0, __ncgpu_submit(self->fd, NULL, 0, 0, held));
 	ops[0] = ncgpu_wait_op(self->tl, 2);
 	ops[1] = ncgpu_signal_op(self->tl, 3);
 	ops[2] = ncgpu_signal_op(self->bin, 0);
@@ -737,7 +733,7 @@ TEST_F(timeline, failed_submit_with_a_bad_last_op_changes_no_syncobj)
 	ops[4] = ncgpu_signal_op(BAD_HANDLE, 4);
 	ASSERT_EQ(-ENOENT, ncgpu_submit_syncs(self->fd, &cmd, 1, ops, 5));
 
-	EXPECT_EQ(-EINVAL, ncgpu_timeline_wait(self->fd, self->tl, 3, 0));
+	EXPECT_EQ(-EINVAL, __syncobj_timeline_wait(self->fd, self->tl, 3, 0));
 	EXPECT_EQ(2u, query_point(_metadata, self->fd, self->tl));
 	EXPECT_TRUE(holds_no_fence(self->fd, self->bin));
 	EXPECT_TRUE(bo_untouched(self->fd, &self->x));

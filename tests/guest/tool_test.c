@@ -10,11 +10,7 @@
 #include <sys/mount.h>
 #include <sys/wait.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_job_test.h"
 #include "ncgpu_test.h"
 

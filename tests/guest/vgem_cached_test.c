@@ -16,11 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The 6.1 harness has unused parameters, which -Wextra -Werror rejects. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
-#pragma GCC diagnostic pop
 #include "ncgpu_job_test.h"
 
 #define BO_SIZE (16 * 4096)
@@ -53,7 +49,7 @@ static uint8_t pattern_byte(size_t i)
 }
 
 FIXTURE(vgem_cached) {
-	struct ncgpu_device dev;
+	struct ncgpu_test_device dev;
 	int card;
 	/* A vgem BO of BO_SIZE bytes, mapped through vgem, imported into ncgpu. */
 	struct ncgpu_foreign_bo vgem;
@@ -65,7 +61,7 @@ FIXTURE_SETUP(vgem_cached)
 {
 	if (!cmdline_has("swiotlb=force"))
 		NCGPU_SETUP_SKIP("needs a boot with swiotlb=force, so that the import bounces");
-	ncgpu_device_setup(_metadata, &self->dev);
+	ncgpu_test_device_setup(_metadata, &self->dev);
 	self->card = ncgpu_open_primary_driver("vgem");
 	if (self->card < 0)
 		NCGPU_SETUP_SKIP("vgem not loaded");
@@ -97,17 +93,17 @@ TEST_F(vgem_cached, sync_start_shows_device_writes_to_the_cpu)
 	ASSERT_TRUE(ncgpu_bytes_equal(self->vgem.map, 0, BO_SIZE))
 		TH_LOG("the device's writes reached vgem's pages without a sync: no bouncing?");
 
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->vgem.dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, __dmabuf_sync(self->vgem.dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
 	EXPECT_TRUE(ncgpu_is_filled(self->vgem.map, FILL_VALUE, BO_SIZE))
 		TH_LOG("DMA_BUF_SYNC_START did not sync ncgpu's mapping for the CPU");
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->vgem.dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, __dmabuf_sync(self->vgem.dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
 }
 
 TEST_F(vgem_cached, sync_end_shows_cpu_writes_to_the_device)
 {
 	size_t i;
 
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->vgem.dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE));
+	ASSERT_EQ(0, __dmabuf_sync(self->vgem.dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE));
 	for (i = 0; i < BO_SIZE; i++)
 		self->vgem.map[i] = pattern_byte(i);
 	/* Not ended yet: the device's view of the import is still the old one. */
@@ -115,7 +111,7 @@ TEST_F(vgem_cached, sync_end_shows_cpu_writes_to_the_device)
 	ASSERT_TRUE(ncgpu_bytes_equal(self->out.map, 0, BO_SIZE))
 		TH_LOG("the CPU's writes reached the device without a sync: no bouncing?");
 
-	ASSERT_EQ(0, ncgpu_dmabuf_sync(self->vgem.dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE));
+	ASSERT_EQ(0, __dmabuf_sync(self->vgem.dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE));
 	device_reads_import(_metadata, self);
 	for (i = 0; i < BO_SIZE; i++)
 		ASSERT_EQ(pattern_byte(i), self->out.map[i])
@@ -142,14 +138,14 @@ TEST_F(vgem_cached, vgem_maps_write_back)
 		SKIP(return, "%s", why);
 	before = ncgpu_count_wc_pages();
 	ASSERT_LE(0, before) TH_LOG("reading /proc/kpageflags: %s", strerror(-before));
-	ASSERT_EQ(0, ncgpu_dumb_create(self->card, size, &handle));
-	map = ncgpu_dumb_map(self->card, handle, size, &err);
+	ASSERT_EQ(0, __dumb_create(self->card, size, &handle));
+	map = __dumb_map(self->card, handle, size, &err);
 	ASSERT_EQ(0, err);
 	for (i = 0; i < size; i += 4096)
 		map[i] = 1;
 	after = ncgpu_count_wc_pages();
 	munmap(map, size);
-	ncgpu_bo_close(self->card, handle);
+	__gem_close(self->card, handle);
 	EXPECT_GT(MEMTYPE_PAGES / 2, after - before)
 		TH_LOG("%ld pages of a vgem buffer became write-combining", after - before);
 }
