@@ -40,7 +40,8 @@ $(INSTALL_LIB)/libncgpu.so: $(SOURCE_TREE_STAMP) FORCE
 $(INSTALLED_TOOL): $(TOOL_SRCS) $(wildcard tools/ncgpu/*.h) lib/include/ncgpu.h \
 		include/uapi/drm/ncgpu_drm.h $(INSTALL_LIB)/libncgpu.so
 	$(CC) $(TOOL_CFLAGS) $(shell pkg-config --cflags libdrm) $(CPPFLAGS) $(CFLAGS) \
-		$(LDFLAGS) -o $@ $(TOOL_SRCS) -L$(INSTALL_LIB) -lncgpu -lm
+		$(LDFLAGS) -o $@ $(TOOL_SRCS) -L$(INSTALL_LIB) -lncgpu \
+		$(shell pkg-config --libs libdrm) -lm
 
 install: userspace
 	@$(MAKE) --no-print-directory -C lib $(LIB_INSTALL_VARS) install
