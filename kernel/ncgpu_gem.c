@@ -243,6 +243,24 @@ static const struct drm_gem_sync_object_funcs ncgpu_gem_sync_funcs = {
 #endif
 
 /**
+ * ncgpu_gem_prime_import() - &drm_driver.gem_prime_import of ncgpu.
+ * @drm: DRM device.
+ * @dma_buf: The dma-buf to import.
+ *
+ * Attaching pins the exporter's pages, which 6.1's shmem helper does under a
+ * lock taken interruptibly: a signal would reach userspace as -EINTR from
+ * PRIME_FD_TO_HANDLE even with SA_RESTART. The import may simply run again.
+ *
+ * Return: the GEM object, or an ERR_PTR().
+ */
+struct drm_gem_object *ncgpu_gem_prime_import(struct drm_device *drm, struct dma_buf *dma_buf)
+{
+	struct drm_gem_object *obj = drm_gem_sync_prime_import(drm, dma_buf);
+
+	return IS_ERR(obj) ? ERR_PTR(ncgpu_restartable(PTR_ERR(obj))) : obj;
+}
+
+/**
  * ncgpu_gem_create_object() - Allocate an ncgpu BO for the shmem helpers.
  * @drm: DRM device.
  * @size: Size of the object.

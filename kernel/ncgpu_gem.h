@@ -106,6 +106,7 @@ static inline bool ncgpu_bo_has_device_view(struct ncgpu_bo *bo)
 int ncgpu_bo_vmap(struct ncgpu_bo *bo, struct iosys_map *map);
 void ncgpu_bo_vunmap(struct ncgpu_bo *bo, struct iosys_map *map);
 struct drm_gem_object *ncgpu_gem_create_object(struct drm_device *drm, size_t size);
+struct drm_gem_object *ncgpu_gem_prime_import(struct drm_device *drm, struct dma_buf *dma_buf);
 
 int ncgpu_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file);
 int ncgpu_ioctl_bo_mmap_offset(struct drm_device *drm, void *data, struct drm_file *file);
