@@ -268,7 +268,7 @@ static int ncgpu_sync_lines_locked(struct ncgpu_device *ndev, struct ncgpu_view_
 	unsigned int off;
 	int ret = 0;
 
-	for (off = start; off < end && !ret; off += ndev->sync_granule) {
+	for (off = start; off < end; off += ndev->sync_granule) {
 		line.cpu = (u64 *)(cpu + off);
 		line.dev = dev ? (u64 *)(dev + off) : NULL;
 		line.synced = vp ? &vp->synced[off / ndev->sync_granule] : NULL;
@@ -277,6 +277,8 @@ static int ncgpu_sync_lines_locked(struct ncgpu_device *ndev, struct ncgpu_view_
 		if (!ret && op == DRM_GEM_SYNC_CLEAN_INVALIDATE)
 			ncgpu_line_reload(&line);
 		put_cpu_ptr(ndev->line_snapshot);
+		if (ret)
+			break;
 	}
 	if (dev)
 		kunmap_local(dev);

@@ -93,21 +93,6 @@ struct ncgpu_device {
 };
 
 /**
- * ncgpu_restartable() - Make an interrupted call restartable.
- * @ret: A return value for userspace.
- *
- * 6.1's shmem helpers take their locks interruptibly and return -EINTR, which
- * userspace would see even with SA_RESTART handlers. Every call that reaches
- * them may simply run again: what it did before the signal stays done.
- *
- * Return: -ERESTARTSYS for -EINTR, @ret otherwise.
- */
-static inline int ncgpu_restartable(int ret)
-{
-	return ret == -EINTR ? -ERESTARTSYS : ret;
-}
-
-/**
  * to_ncgpu_device() - Get the ncgpu device of a DRM device.
  * @drm: DRM device.
  *

@@ -230,7 +230,7 @@ int ncgpu_job_execute(struct ncgpu_job *job)
 	int ret = 0;
 	u32 i;
 
-	for (i = 0; i < job->cmd_count && !ret; i++) {
+	for (i = 0; i < job->cmd_count; i++) {
 		cond_resched();
 		if (READ_ONCE(job->aborted))
 			return -ETIMEDOUT;
@@ -246,8 +246,10 @@ int ncgpu_job_execute(struct ncgpu_job *job)
 			ret = ncgpu_hw_stall(job, cmd->value);
 			break;
 		}
+		if (ret)
+			return ret;
 	}
-	return ret;
+	return 0;
 }
 
 static void ncgpu_hw_run(struct work_struct *work)

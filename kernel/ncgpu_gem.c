@@ -83,7 +83,7 @@ static int ncgpu_gem_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma
 		ret = ncgpu_bo_write_back_zeroing(bo);
 	if (!ret)
 		ret = drm_gem_shmem_object_mmap(obj, vma);
-	return ncgpu_restartable(ret);
+	return drm_gem_sync_restartable(ret);
 }
 
 /*
@@ -194,7 +194,7 @@ static struct dma_buf *ncgpu_gem_prime_export(struct drm_gem_object *obj, int fl
 	 */
 	sgt = drm_gem_shmem_get_pages_sgt(&bo->base);
 	if (IS_ERR(sgt))
-		return ERR_PTR(ncgpu_restartable(PTR_ERR(sgt)));
+		return ERR_PTR(drm_gem_sync_restartable(PTR_ERR(sgt)));
 	return drm_gem_sync_prime_export(obj, flags);
 }
 
@@ -257,7 +257,7 @@ struct drm_gem_object *ncgpu_gem_prime_import(struct drm_device *drm, struct dma
 {
 	struct drm_gem_object *obj = drm_gem_sync_prime_import(drm, dma_buf);
 
-	return IS_ERR(obj) ? ERR_PTR(ncgpu_restartable(PTR_ERR(obj))) : obj;
+	return IS_ERR(obj) ? ERR_PTR(drm_gem_sync_restartable(PTR_ERR(obj))) : obj;
 }
 
 /**
@@ -439,7 +439,7 @@ int ncgpu_ioctl_bo_sync(struct drm_device *drm, void *data, struct drm_file *fil
 	if (ret)
 		return ret;
 
-	for (i = 0; i < args->ops.count && !ret; i++) {
+	for (i = 0; i < args->ops.count; i++) {
 		/*
 		 * Batches usually hold runs of ops on one BO: look a handle up
 		 * once per run. The reference keeps the object alive even if
@@ -456,12 +456,14 @@ int ncgpu_ioctl_bo_sync(struct drm_device *drm, void *data, struct drm_file *fil
 			}
 		}
 		ret = ncgpu_bo_sync_one(obj, &ops[i]);
+		if (ret)
+			break;
 	}
 
 	if (obj)
 		drm_gem_object_put(obj);
 	kvfree(ops);
-	return ncgpu_restartable(ret);
+	return drm_gem_sync_restartable(ret);
 }
 
 /*

@@ -325,8 +325,12 @@ static int ncgpu_job_prepare(struct ncgpu_job *job)
 	if (ret)
 		return ret;
 	job->bounce = kmalloc(PAGE_SIZE, NCGPU_USER_GFP);
+	if (!job->bounce)
+		return -ENOMEM;
 	job->hw_fence = ncgpu_hw_fence_alloc();
-	return job->bounce && job->hw_fence ? 0 : -ENOMEM;
+	if (!job->hw_fence)
+		return -ENOMEM;
+	return 0;
 }
 
 /*
@@ -510,7 +514,7 @@ out_release_job:
 		ncgpu_job_release(job);
 out_free_ucmds:
 	kvfree(ucmds);
-	return ncgpu_restartable(ret);
+	return drm_gem_sync_restartable(ret);
 }
 
 static void ncgpu_job_unmap_bos(struct ncgpu_job *job)

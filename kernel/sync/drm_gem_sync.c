@@ -478,16 +478,6 @@ static int drm_gem_sync_wait_for_device(struct drm_gem_object *obj,
 	return min_t(long, ret, 0);
 }
 
-/*
- * Locks taken interruptibly (the reservation lock, 6.1's shmem page lock) say
- * -EINTR, which userspace would see even with SA_RESTART handlers. A CPU
- * access sync may simply run again, so ask for a restart instead.
- */
-static int drm_gem_sync_restartable(int ret)
-{
-	return ret == -EINTR ? -ERESTARTSYS : ret;
-}
-
 /**
  * drm_gem_sync_dmabuf_begin_cpu_access() - &dma_buf_ops.begin_cpu_access
  * @dmabuf: a buffer exported with drm_gem_sync_dmabuf_ops

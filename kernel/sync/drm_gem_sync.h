@@ -8,6 +8,7 @@
 #include <linux/bits.h>
 #include <linux/container_of.h>
 #include <linux/dma-direction.h>
+#include <linux/errno.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
 #include <linux/types.h>
@@ -212,8 +213,25 @@ bool drm_gem_sync_may_export(bool device_coherent, bool cpu_cached);
  * Helpers of both forms for drivers whose sync hook needs more than the
  * DMA API: the cache operation an access needs, range checks and the
  * widening to a cache-line granule that a hook does on the exact range it
- * gets.
+ * gets; and for the ioctls that reach a sync, the restart of an interrupted
+ * one.
  */
+
+/**
+ * drm_gem_sync_restartable() - make an interrupted call restartable
+ * @ret: a return value for userspace
+ *
+ * Locks taken interruptibly (the reservation lock, 6.1's shmem page lock)
+ * say -EINTR, which userspace would see even with SA_RESTART handlers. A sync,
+ * and every driver call that reaches those locks, may simply run again: what
+ * it did before the signal stays done.
+ *
+ * Return: -ERESTARTSYS for -EINTR, @ret otherwise.
+ */
+static inline int drm_gem_sync_restartable(int ret)
+{
+	return ret == -EINTR ? -ERESTARTSYS : ret;
+}
 
 /**
  * enum drm_gem_sync_op - the CPU-cache operation an access needs

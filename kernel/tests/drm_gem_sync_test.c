@@ -224,6 +224,14 @@ static void drm_test_gem_sync_op_for_access_by_accessor(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, drm_gem_sync_op_for_access(t->access), t->expected);
 }
 
+static void drm_test_gem_sync_restartable_restarts_only_eintr(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, drm_gem_sync_restartable(-EINTR), -ERESTARTSYS);
+	KUNIT_EXPECT_EQ(test, drm_gem_sync_restartable(-ERESTARTSYS), -ERESTARTSYS);
+	KUNIT_EXPECT_EQ(test, drm_gem_sync_restartable(-ENOMEM), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, drm_gem_sync_restartable(0), 0);
+}
+
 static struct kunit_case drm_gem_sync_range_tests[] = {
 	KUNIT_CASE_PARAM(drm_test_gem_sync_check_range_rejects_outside_or_wrapping,
 			 drm_gem_sync_range_gen_params),
@@ -258,9 +266,20 @@ static struct kunit_suite drm_gem_sync_access_test_suite = {
 	.test_cases = drm_gem_sync_access_tests,
 };
 
+static struct kunit_case drm_gem_sync_restartable_tests[] = {
+	KUNIT_CASE(drm_test_gem_sync_restartable_restarts_only_eintr),
+	{ }
+};
+
+static struct kunit_suite drm_gem_sync_restartable_test_suite = {
+	.name = "drm_gem_sync_restartable",
+	.test_cases = drm_gem_sync_restartable_tests,
+};
+
 kunit_test_suites(&drm_gem_sync_range_test_suite,
 		  &drm_gem_sync_widen_test_suite,
-		  &drm_gem_sync_access_test_suite);
+		  &drm_gem_sync_access_test_suite,
+		  &drm_gem_sync_restartable_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the GEM sync helpers of ncgpu");
 MODULE_LICENSE("GPL");
