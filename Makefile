@@ -39,6 +39,7 @@ endif
 
 # Build products, as opposed to downloads, extracted packages and kernels.
 BUILD_PRODUCTS := $(addprefix $(NCGPU_CACHE)/,x86_64 arm64 check uapi lint x86_64-debug \
+	x86_64-debug-swiotlb \
 	check-debug host readme-example.ok install packages x86_64-packages \
 	fresh-targets fresh-targets.log)
 # They come from one source tree. Another one (another clone) has other

@@ -64,7 +64,7 @@ stage_logs() {
 	*-suites) ls "$NCGPU_CACHE/${1%-suites}"/*.log ;;
 	*-module) ls "$NCGPU_CACHE/${1%-module}"/module.log* ;;
 	*-programs) ls "$results"/cc*.log ;;
-	debug) ls "$NCGPU_CACHE"/check-debug/*.log "$NCGPU_CACHE"/x86_64-debug/*.log ;;
+	debug) ls "$NCGPU_CACHE"/check-debug/*.log "$NCGPU_CACHE"/x86_64-debug*/*.log ;;
 	packages) ls "$NCGPU_CACHE"/packages/*.log "$NCGPU_CACHE"/packages/timings \
 		"$NCGPU_CACHE"/x86_64-packages/*.log ;;
 	esac 2>/dev/null
