@@ -27,59 +27,11 @@
 #define SECRET 0x5ec2e75ec2e75ec2ull
 #define WAIT_NS 10000000000ll
 
-static size_t page_size(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
 static uint64_t page_round_up(uint64_t size)
 {
-	uint64_t page = page_size();
+	uint64_t page = ncgpu_page_size();
 
 	return (size + page - 1) / page * page;
-}
-
-static bool io_coherent(const struct ncgpu_test_device *dev)
-{
-	return dev->info.coherency == DRM_NCGPU_COHERENCY_IO;
-}
-
-static uint64_t pattern_word(uint64_t seed, size_t i)
-{
-	return seed ^ (i * 0x9e3779b97f4a7c15ull);
-}
-
-static void fill_pattern(void *buf, size_t len, uint64_t seed)
-{
-	uint64_t *w = buf;
-	size_t i;
-
-	for (i = 0; i < len / sizeof(*w); i++)
-		w[i] = pattern_word(seed, i);
-}
-
-/* Byte offset of the first word of @buf that breaks the pattern, or -1. */
-static long pattern_mismatch(const void *buf, size_t len, uint64_t seed)
-{
-	const uint64_t *w = buf;
-	size_t i;
-
-	for (i = 0; i < len / sizeof(*w); i++)
-		if (w[i] != pattern_word(seed, i))
-			return (long)(i * sizeof(*w));
-	return -1;
-}
-
-/* Offset of the first byte of @buf that is not @value, or -1. */
-static long first_byte_not(const void *buf, size_t len, uint8_t value)
-{
-	const uint8_t *p = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != value)
-			return (long)i;
-	return -1;
 }
 
 static int dev_query(int fd, uint32_t type, uint32_t *size, void *pointer)
@@ -102,26 +54,6 @@ static int mmap_offset_pad(int fd, uint32_t handle, uint32_t pad)
 	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_MMAP_OFFSET, &m);
 }
 
-static uint32_t create_bo(struct __test_metadata *_metadata, int fd, uint64_t size,
-			  uint32_t flags)
-{
-	uint32_t handle = 0;
-	int ret = __ncgpu_bo_create(fd, size, flags, &handle);
-
-	ASSERT_EQ(0, ret) TH_LOG("BO_CREATE(size %llu, flags %#x): %s",
-				 (unsigned long long)size, flags, strerror(-ret));
-	return handle;
-}
-
-static void *map_bo(struct __test_metadata *_metadata, int fd, uint32_t handle, size_t size)
-{
-	int err = 0;
-	void *map = __ncgpu_bo_map(fd, handle, size, &err);
-
-	ASSERT_NE(NULL, map) TH_LOG("mapping BO %u: %s", handle, strerror(-err));
-	return map;
-}
-
 static uint64_t bo_offset(struct __test_metadata *_metadata, int fd, uint32_t handle)
 {
 	uint64_t offset = 0;
@@ -131,25 +63,15 @@ static uint64_t bo_offset(struct __test_metadata *_metadata, int fd, uint32_t ha
 	return offset;
 }
 
-static struct drm_ncgpu_bo_query_info query_bo(struct __test_metadata *_metadata, int fd,
-					       uint32_t handle)
-{
-	struct drm_ncgpu_bo_query_info info;
-	int ret = __ncgpu_bo_query_info(fd, handle, &info);
-
-	ASSERT_EQ(0, ret) TH_LOG("BO_QUERY_INFO(%u): %s", handle, strerror(-ret));
-	return info;
-}
-
 /* Creates a BO, fills it with @secret, pushes it to the device view, frees it. */
 static void leave_secret_behind(struct __test_metadata *_metadata, int fd, size_t size,
 				uint32_t flags, uint64_t secret)
 {
-	uint32_t handle = create_bo(_metadata, fd, size, flags);
-	void *map = map_bo(_metadata, fd, handle, size);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, fd, size, flags);
+	void *map = ncgpu_test_bo_map(_metadata, fd, handle, size);
 	int ret;
 
-	fill_pattern(map, size, secret);
+	ncgpu_fill_pattern(map, size, secret);
 	if (flags & DRM_NCGPU_BO_WB_MMAP) {
 		ret = __ncgpu_bo_sync_range(fd, handle, DRM_NCGPU_BO_SYNC_FLUSH, 0, size);
 		ASSERT_EQ(0, ret) TH_LOG("BO_SYNC FLUSH: %s", strerror(-ret));
@@ -233,7 +155,7 @@ TEST_F(dev_query, rejects_size_below_16)
 		size = sizes[i];
 		EXPECT_EQ(-EINVAL, dev_query(self->dev.fd, DRM_NCGPU_DEV_QUERY_INFO, &size, buf))
 			TH_LOG("size %u", sizes[i]);
-		EXPECT_EQ(-1, first_byte_not(buf, sizeof(buf), 0xa5))
+		EXPECT_EQ(-1, ncgpu_first_byte_not(buf, sizeof(buf), 0xa5))
 			TH_LOG("size %u: the buffer was written", sizes[i]);
 	}
 }
@@ -246,7 +168,7 @@ TEST_F(dev_query, size_16_copies_only_16_bytes)
 	memset(buf, 0xa5, sizeof(buf));
 	ASSERT_EQ(0, dev_query(self->dev.fd, DRM_NCGPU_DEV_QUERY_INFO, &size, buf));
 	EXPECT_EQ(0, memcmp(buf, &self->dev.info, DEV_INFO_MIN_SIZE));
-	EXPECT_EQ(-1, first_byte_not(buf + DEV_INFO_MIN_SIZE, sizeof(buf) - DEV_INFO_MIN_SIZE,
+	EXPECT_EQ(-1, ncgpu_first_byte_not(buf + DEV_INFO_MIN_SIZE, sizeof(buf) - DEV_INFO_MIN_SIZE,
 				     0xa5))
 		TH_LOG("bytes beyond the 16 requested were written");
 }
@@ -259,13 +181,13 @@ TEST_F(dev_query, larger_size_zero_fills_the_tail)
 	memset(buf, 0xff, sizeof(buf));
 	ASSERT_EQ(0, dev_query(self->dev.fd, DRM_NCGPU_DEV_QUERY_INFO, &size, buf));
 	EXPECT_EQ(0, memcmp(buf, &self->dev.info, DEV_INFO_SIZE));
-	EXPECT_EQ(-1, first_byte_not(buf + DEV_INFO_SIZE, DEV_INFO_SIZE, 0))
+	EXPECT_EQ(-1, ncgpu_first_byte_not(buf + DEV_INFO_SIZE, DEV_INFO_SIZE, 0))
 		TH_LOG("bytes 32..63 were not zero-filled");
 }
 
 TEST_F(dev_query, unwritable_pointer_faults)
 {
-	size_t page = page_size();
+	size_t page = ncgpu_page_size();
 	uint32_t size = DEV_INFO_SIZE;
 	void *ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -276,7 +198,7 @@ TEST_F(dev_query, unwritable_pointer_faults)
 
 TEST_F(dev_query, unwritable_zero_fill_tail_faults)
 {
-	size_t page = page_size();
+	size_t page = ncgpu_page_size();
 	uint32_t size = 2 * DEV_INFO_SIZE;
 	uint8_t *two = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -304,7 +226,7 @@ TEST_F(dev_query, reports_coherency_of_module_parameter)
 
 TEST_F(dev_query, reports_emulated_flag_unless_io_coherent)
 {
-	uint32_t expected = io_coherent(&self->dev) ? 0 : DRM_NCGPU_DEV_EMULATED;
+	uint32_t expected = ncgpu_io_coherent(&self->dev) ? 0 : DRM_NCGPU_DEV_EMULATED;
 
 	EXPECT_EQ(expected, self->dev.info.flags)
 		TH_LOG("coherency %u, flags %#x", self->dev.info.coherency, self->dev.info.flags);
@@ -349,7 +271,7 @@ NCGPU_DEVICE_FIXTURE(bo_create)
 
 TEST_F(bo_create, rounds_size_up_to_page_size)
 {
-	uint64_t page = page_size();
+	uint64_t page = ncgpu_page_size();
 	uint64_t sizes[] = { 1, page - 1, page, page + 1, 12388, 3 * page };
 	struct drm_ncgpu_bo_create c;
 	size_t i;
@@ -380,7 +302,7 @@ TEST_F(bo_create, rejects_unknown_flag_bits)
 	for (bit = 0; bit < 32; bit++) {
 		if ((1u << bit) & ALL_BO_FLAGS)
 			continue;
-		ret = __ncgpu_bo_create(self->dev.fd, page_size(), 1u << bit, &handle);
+		ret = __ncgpu_bo_create(self->dev.fd, ncgpu_page_size(), 1u << bit, &handle);
 		EXPECT_EQ(-EINVAL, ret) TH_LOG("flag bit %u", bit);
 		if (!ret)
 			__gem_close(self->dev.fd, handle);
@@ -391,7 +313,7 @@ TEST_F(bo_create, rejects_no_mmap_with_wb_mmap)
 {
 	uint32_t handle;
 
-	EXPECT_EQ(-EINVAL, __ncgpu_bo_create(self->dev.fd, page_size(),
+	EXPECT_EQ(-EINVAL, __ncgpu_bo_create(self->dev.fd, ncgpu_page_size(),
 					   DRM_NCGPU_BO_NO_MMAP | DRM_NCGPU_BO_WB_MMAP, &handle));
 }
 
@@ -401,13 +323,13 @@ TEST_F(bo_create, rejects_size_above_max_bo_size)
 	uint32_t handle;
 
 	EXPECT_EQ(-E2BIG, __ncgpu_bo_create(self->dev.fd, max + 1, 0, &handle));
-	EXPECT_EQ(-E2BIG, __ncgpu_bo_create(self->dev.fd, max + page_size(), 0, &handle));
+	EXPECT_EQ(-E2BIG, __ncgpu_bo_create(self->dev.fd, max + ncgpu_page_size(), 0, &handle));
 	EXPECT_EQ(-E2BIG, __ncgpu_bo_create(self->dev.fd, max + 1, DRM_NCGPU_BO_WB_MMAP, &handle));
 }
 
 TEST_F(bo_create, rejects_sizes_that_overflow_page_rounding)
 {
-	uint64_t sizes[] = { UINT64_MAX, UINT64_MAX - page_size() + 2, 1ull << 63 };
+	uint64_t sizes[] = { UINT64_MAX, UINT64_MAX - ncgpu_page_size() + 2, 1ull << 63 };
 	uint32_t handle;
 	size_t i;
 
@@ -439,7 +361,7 @@ TEST_F(bo_create, returns_distinct_nonzero_handles)
 	size_t i, j;
 
 	for (i = 0; i < ARRAY_SIZE(handles); i++) {
-		handles[i] = create_bo(_metadata, self->dev.fd, page_size(),
+		handles[i] = ncgpu_test_bo_create(_metadata, self->dev.fd, ncgpu_page_size(),
 				       (i % 3) ? 0 : DRM_NCGPU_BO_WB_MMAP);
 		ASSERT_NE(0u, handles[i]);
 		for (j = 0; j < i; j++) {
@@ -455,9 +377,9 @@ NCGPU_DEVICE_FIXTURE(bo_zero)
 static void check_new_bo_reads_zero(struct __test_metadata *_metadata, int fd, size_t size,
 				    uint32_t flags)
 {
-	uint32_t handle = create_bo(_metadata, fd, size, flags);
-	void *map = map_bo(_metadata, fd, handle, size);
-	long at = first_byte_not(map, size, 0);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, fd, size, flags);
+	void *map = ncgpu_test_bo_map(_metadata, fd, handle, size);
+	long at = ncgpu_first_byte_not(map, size, 0);
 
 	EXPECT_EQ(-1, at) TH_LOG("flags %#x: byte %ld of a new BO is %#x", flags, at,
 				 ((uint8_t *)map)[at]);
@@ -505,16 +427,16 @@ TEST_F(bo_zero, device_reads_zero_from_new_wb_bo)
 	int ret;
 
 	leave_secret_behind(_metadata, self->dev.fd, size, DRM_NCGPU_BO_WB_MMAP, SECRET);
-	src = create_bo(_metadata, self->dev.fd, size, DRM_NCGPU_BO_WB_MMAP);
-	dst = create_bo(_metadata, self->dev.fd, size, 0);
-	map = map_bo(_metadata, self->dev.fd, dst, size);
+	src = ncgpu_test_bo_create(_metadata, self->dev.fd, size, DRM_NCGPU_BO_WB_MMAP);
+	dst = ncgpu_test_bo_create(_metadata, self->dev.fd, size, 0);
+	map = ncgpu_test_bo_map(_metadata, self->dev.fd, dst, size);
 	/* Non-zero bytes in dst prove the copy ran if they turn into zeros. */
 	memset(map, 0xaa, size);
 	copy = ncgpu_cmd_copy(dst, 0, src, 0, size);
 	ret = __ncgpu_submit(self->dev.fd, &copy, 1, 0, 0);
 	ASSERT_EQ(0, ret) TH_LOG("SUBMIT: %s", strerror(-ret));
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->dev.fd, dst, WAIT_NS));
-	EXPECT_EQ(-1, first_byte_not(map, size, 0)) TH_LOG("the device saw old memory");
+	EXPECT_EQ(-1, ncgpu_first_byte_not(map, size, 0)) TH_LOG("the device saw old memory");
 	munmap(map, size);
 }
 
@@ -526,11 +448,11 @@ TEST_F(bo_zero, new_wb_bo_reads_zero_after_flush_and_invalidate)
 	int ret;
 
 	leave_secret_behind(_metadata, self->dev.fd, size, DRM_NCGPU_BO_WB_MMAP, SECRET);
-	handle = create_bo(_metadata, self->dev.fd, size, DRM_NCGPU_BO_WB_MMAP);
-	map = map_bo(_metadata, self->dev.fd, handle, size);
+	handle = ncgpu_test_bo_create(_metadata, self->dev.fd, size, DRM_NCGPU_BO_WB_MMAP);
+	map = ncgpu_test_bo_map(_metadata, self->dev.fd, handle, size);
 	ret = __ncgpu_bo_sync_range(self->dev.fd, handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0, size);
 	ASSERT_EQ(0, ret) TH_LOG("BO_SYNC FLUSH_AND_INVALIDATE: %s", strerror(-ret));
-	EXPECT_EQ(-1, first_byte_not(map, size, 0)) TH_LOG("the device view held old memory");
+	EXPECT_EQ(-1, ncgpu_first_byte_not(map, size, 0)) TH_LOG("the device view held old memory");
 	munmap(map, size);
 }
 
@@ -540,7 +462,7 @@ NCGPU_DEVICE_FIXTURE(bo_mmap_offset)
 
 TEST_F(bo_mmap_offset, rejects_bad_handle)
 {
-	uint32_t closed = create_bo(_metadata, self->dev.fd, page_size(), 0);
+	uint32_t closed = ncgpu_test_bo_create(_metadata, self->dev.fd, ncgpu_page_size(), 0);
 	uint64_t offset;
 
 	ASSERT_EQ(0, __gem_close(self->dev.fd, closed));
@@ -551,7 +473,7 @@ TEST_F(bo_mmap_offset, rejects_bad_handle)
 
 TEST_F(bo_mmap_offset, rejects_nonzero_pad)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, page_size(), 0);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, ncgpu_page_size(), 0);
 
 	EXPECT_EQ(-EINVAL, mmap_offset_pad(self->dev.fd, handle, 1));
 	EXPECT_EQ(-EINVAL, mmap_offset_pad(self->dev.fd, handle, 0x80000000u));
@@ -560,7 +482,8 @@ TEST_F(bo_mmap_offset, rejects_nonzero_pad)
 
 TEST_F(bo_mmap_offset, rejects_no_mmap_bo)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, page_size(), DRM_NCGPU_BO_NO_MMAP);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, ncgpu_page_size(),
+					       DRM_NCGPU_BO_NO_MMAP);
 	uint64_t offset;
 
 	EXPECT_EQ(-EPERM, __ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset));
@@ -572,19 +495,20 @@ static int make_no_mmap_bo(int fd, void *arg)
 {
 	uint32_t handle;
 
-	return __ncgpu_bo_create(fd, NO_MMAP_PAGES * page_size(), DRM_NCGPU_BO_NO_MMAP, &handle);
+	return __ncgpu_bo_create(fd, NO_MMAP_PAGES * ncgpu_page_size(), DRM_NCGPU_BO_NO_MMAP,
+				 &handle);
 }
 
 /* Refusing to tell the offset is not enough: mmap() itself refuses the BO. */
 TEST_F(bo_mmap_offset, no_mmap_bo_cannot_be_mapped_through_its_guessed_offset)
 {
-	size_t size = NO_MMAP_PAGES * page_size();
+	size_t size = NO_MMAP_PAGES * ncgpu_page_size();
 	uint64_t offset;
 	int ret = ncgpu_guess_offsets(self->dev.fd, size, make_no_mmap_bo, NULL, &offset);
 
 	ASSERT_EQ(0, ret) TH_LOG("placing a NO_MMAP BO between two others: %s", strerror(-ret));
 	EXPECT_EQ(-EPERM, ncgpu_try_mmap(self->dev.fd, offset, size));
-	EXPECT_EQ(-EPERM, ncgpu_try_mmap(self->dev.fd, offset, page_size()));
+	EXPECT_EQ(-EPERM, ncgpu_try_mmap(self->dev.fd, offset, ncgpu_page_size()));
 }
 
 TEST_F(bo_mmap_offset, rejects_handle_of_other_file)
@@ -595,7 +519,7 @@ TEST_F(bo_mmap_offset, rejects_handle_of_other_file)
 
 	ASSERT_LE(0, other);
 	/* This file has no BO yet, so no handle number is valid in it. */
-	handle = create_bo(_metadata, other, page_size(), 0);
+	handle = ncgpu_test_bo_create(_metadata, other, ncgpu_page_size(), 0);
 	EXPECT_EQ(0, __ncgpu_bo_mmap_offset(other, handle, &offset));
 	EXPECT_EQ(-ENOENT, __ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset));
 	close(other);
@@ -603,8 +527,8 @@ TEST_F(bo_mmap_offset, rejects_handle_of_other_file)
 
 TEST_F(bo_mmap_offset, other_file_cannot_map_the_offset)
 {
-	size_t size = page_size();
-	uint32_t handle = create_bo(_metadata, self->dev.fd, size, 0);
+	size_t size = ncgpu_page_size();
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, size, 0);
 	uint64_t offset = bo_offset(_metadata, self->dev.fd, handle);
 	int other = ncgpu_open();
 	void *map;
@@ -619,8 +543,8 @@ TEST_F(bo_mmap_offset, other_file_cannot_map_the_offset)
 
 TEST_F(bo_mmap_offset, refuses_private_mapping)
 {
-	size_t size = page_size();
-	uint32_t handle = create_bo(_metadata, self->dev.fd, size, 0);
+	size_t size = ncgpu_page_size();
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, size, 0);
 	uint64_t offset = bo_offset(_metadata, self->dev.fd, handle);
 	void *map;
 
@@ -636,32 +560,32 @@ TEST_F(bo_mmap_offset, refuses_private_mapping)
 
 TEST_F(bo_mmap_offset, refuses_mapping_beyond_bo_end)
 {
-	size_t size = 2 * page_size();
-	uint32_t handle = create_bo(_metadata, self->dev.fd, size, 0);
+	size_t size = 2 * ncgpu_page_size();
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, size, 0);
 	uint64_t offset = bo_offset(_metadata, self->dev.fd, handle);
 	void *map;
 
-	map = mmap(NULL, size + page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, self->dev.fd,
+	map = mmap(NULL, size + ncgpu_page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, self->dev.fd,
 		   offset);
 	EXPECT_EQ(MAP_FAILED, map) TH_LOG("mapping larger than the BO was accepted");
 	if (map != MAP_FAILED)
-		munmap(map, size + page_size());
+		munmap(map, size + ncgpu_page_size());
 }
 
 static void check_map_read_write(struct __test_metadata *_metadata, int fd, uint32_t flags)
 {
 	size_t size = 64 * 1024;
-	uint32_t handle = create_bo(_metadata, fd, size, flags);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, fd, size, flags);
 	uint64_t offset = bo_offset(_metadata, fd, handle);
 	void *first, *second;
 
 	EXPECT_NE(0ull, offset);
-	EXPECT_EQ(0ull, offset % page_size());
-	first = map_bo(_metadata, fd, handle, size);
-	second = map_bo(_metadata, fd, handle, size);
-	fill_pattern(first, size, SECRET ^ flags);
-	EXPECT_EQ(-1, pattern_mismatch(first, size, SECRET ^ flags));
-	EXPECT_EQ(-1, pattern_mismatch(second, size, SECRET ^ flags))
+	EXPECT_EQ(0ull, offset % ncgpu_page_size());
+	first = ncgpu_test_bo_map(_metadata, fd, handle, size);
+	second = ncgpu_test_bo_map(_metadata, fd, handle, size);
+	ncgpu_fill_pattern(first, size, SECRET ^ flags);
+	EXPECT_EQ(-1, ncgpu_pattern_mismatch(first, size, SECRET ^ flags));
+	EXPECT_EQ(-1, ncgpu_pattern_mismatch(second, size, SECRET ^ flags))
 		TH_LOG("two mappings of one BO disagree");
 	munmap(first, size);
 	munmap(second, size);
@@ -687,15 +611,17 @@ TEST_F(bo_mmap_offset, mapping_outlives_gem_close)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(flags); i++) {
-		handle = create_bo(_metadata, self->dev.fd, size, flags[i]);
-		map = map_bo(_metadata, self->dev.fd, handle, size);
-		fill_pattern(map, size, SECRET);
+		handle = ncgpu_test_bo_create(_metadata, self->dev.fd, size, flags[i]);
+		map = ncgpu_test_bo_map(_metadata, self->dev.fd, handle, size);
+		ncgpu_fill_pattern(map, size, SECRET);
 		ASSERT_EQ(0, __gem_close(self->dev.fd, handle));
 		ASSERT_EQ(-ENOENT, __ncgpu_bo_mmap_offset(self->dev.fd, handle, &offset))
 			TH_LOG("GEM_CLOSE left the handle alive");
-		EXPECT_EQ(-1, pattern_mismatch(map, size, SECRET)) TH_LOG("flags %#x", flags[i]);
-		fill_pattern(map, size, ~SECRET);
-		EXPECT_EQ(-1, pattern_mismatch(map, size, ~SECRET)) TH_LOG("flags %#x", flags[i]);
+		EXPECT_EQ(-1, ncgpu_pattern_mismatch(map, size, SECRET))
+			TH_LOG("flags %#x", flags[i]);
+		ncgpu_fill_pattern(map, size, ~SECRET);
+		EXPECT_EQ(-1, ncgpu_pattern_mismatch(map, size, ~SECRET))
+			TH_LOG("flags %#x", flags[i]);
 		ASSERT_EQ(0, munmap(map, size));
 	}
 }
@@ -706,7 +632,7 @@ NCGPU_DEVICE_FIXTURE(bo_query_info)
 
 TEST_F(bo_query_info, rejects_bad_handle)
 {
-	uint32_t closed = create_bo(_metadata, self->dev.fd, page_size(), 0);
+	uint32_t closed = ncgpu_test_bo_create(_metadata, self->dev.fd, ncgpu_page_size(), 0);
 	struct drm_ncgpu_bo_query_info info;
 
 	ASSERT_EQ(0, __gem_close(self->dev.fd, closed));
@@ -722,7 +648,7 @@ TEST_F(bo_query_info, rejects_handle_of_other_file)
 	uint32_t handle;
 
 	ASSERT_LE(0, other);
-	handle = create_bo(_metadata, other, page_size(), 0);
+	handle = ncgpu_test_bo_create(_metadata, other, ncgpu_page_size(), 0);
 	EXPECT_EQ(0, __ncgpu_bo_query_info(other, handle, &info));
 	EXPECT_EQ(-ENOENT, __ncgpu_bo_query_info(self->dev.fd, handle, &info));
 	close(other);
@@ -730,8 +656,8 @@ TEST_F(bo_query_info, rejects_handle_of_other_file)
 
 static void check_create_flags_echoed(struct __test_metadata *_metadata, int fd, uint32_t flags)
 {
-	uint32_t handle = create_bo(_metadata, fd, page_size(), flags);
-	struct drm_ncgpu_bo_query_info info = query_bo(_metadata, fd, handle);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, fd, ncgpu_page_size(), flags);
+	struct drm_ncgpu_bo_query_info info = ncgpu_test_bo_query_info(_metadata, fd, handle);
 
 	EXPECT_EQ(flags, info.create_flags);
 }
@@ -759,9 +685,9 @@ TEST_F(bo_query_info, reports_cpu_cached_for_wb_mmap_or_io_coherent)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(flags); i++) {
-		handle = create_bo(_metadata, self->dev.fd, page_size(), flags[i]);
-		info = query_bo(_metadata, self->dev.fd, handle);
-		expected = (io_coherent(&self->dev) || flags[i] == DRM_NCGPU_BO_WB_MMAP) ?
+		handle = ncgpu_test_bo_create(_metadata, self->dev.fd, ncgpu_page_size(), flags[i]);
+		info = ncgpu_test_bo_query_info(_metadata, self->dev.fd, handle);
+		expected = (ncgpu_io_coherent(&self->dev) || flags[i] == DRM_NCGPU_BO_WB_MMAP) ?
 			   DRM_NCGPU_BO_CPU_CACHED : 0;
 		EXPECT_EQ(expected, info.extra_flags & DRM_NCGPU_BO_CPU_CACHED)
 			TH_LOG("flags %#x, coherency %u", flags[i], self->dev.info.coherency);
@@ -770,8 +696,9 @@ TEST_F(bo_query_info, reports_cpu_cached_for_wb_mmap_or_io_coherent)
 
 TEST_F(bo_query_info, own_bo_is_not_flagged_imported)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, page_size(), 0);
-	struct drm_ncgpu_bo_query_info info = query_bo(_metadata, self->dev.fd, handle);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, ncgpu_page_size(), 0);
+	struct drm_ncgpu_bo_query_info info =
+		ncgpu_test_bo_query_info(_metadata, self->dev.fd, handle);
 
 	EXPECT_EQ(0u, info.extra_flags & DRM_NCGPU_BO_IS_IMPORTED);
 }
@@ -793,9 +720,9 @@ static struct drm_ncgpu_bo_query_info query_with_garbage(struct __test_metadata 
 
 TEST_F(bo_query_info, overwrites_garbage_in_out_fields)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, page_size(), 0);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, ncgpu_page_size(), 0);
 	struct drm_ncgpu_bo_query_info info = query_with_garbage(_metadata, self->dev.fd, handle);
-	uint32_t cached = io_coherent(&self->dev) ? DRM_NCGPU_BO_CPU_CACHED : 0;
+	uint32_t cached = ncgpu_io_coherent(&self->dev) ? DRM_NCGPU_BO_CPU_CACHED : 0;
 
 	EXPECT_EQ(handle, info.handle);
 	EXPECT_EQ(cached, info.extra_flags);
@@ -804,7 +731,8 @@ TEST_F(bo_query_info, overwrites_garbage_in_out_fields)
 
 TEST_F(bo_query_info, zeroes_pad)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, page_size(), DRM_NCGPU_BO_WB_MMAP);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, ncgpu_page_size(),
+					       DRM_NCGPU_BO_WB_MMAP);
 	struct drm_ncgpu_bo_query_info info = query_with_garbage(_metadata, self->dev.fd, handle);
 
 	EXPECT_EQ(0u, info.pad);
@@ -840,10 +768,10 @@ static long wc_pages(struct __test_metadata *_metadata)
 static struct memtype_change measure_memtype(struct __test_metadata *_metadata, int fd,
 					     uint32_t flags)
 {
-	size_t page = page_size(), size = MEMTYPE_BO_PAGES * page, i;
+	size_t page = ncgpu_page_size(), size = MEMTYPE_BO_PAGES * page, i;
 	long before = wc_pages(_metadata), mapped;
-	uint32_t handle = create_bo(_metadata, fd, size, flags);
-	volatile uint8_t *map = map_bo(_metadata, fd, handle, size);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, fd, size, flags);
+	volatile uint8_t *map = ncgpu_test_bo_map(_metadata, fd, handle, size);
 	struct memtype_change change;
 
 	for (i = 0; i < size; i += page)
@@ -864,7 +792,7 @@ TEST_F(bo_memtype, default_bo_is_write_combined_unless_io_coherent)
 	if (why)
 		SKIP(return, "%s", why);
 	change = measure_memtype(_metadata, self->dev.fd, 0);
-	if (io_coherent(&self->dev)) {
+	if (ncgpu_io_coherent(&self->dev)) {
 		EXPECT_GT(MEMTYPE_BO_PAGES / 2, change.mapped)
 			TH_LOG("io mode: %ld pages of a default BO became WC", change.mapped);
 	} else {
@@ -893,7 +821,7 @@ TEST_F(bo_memtype, freed_bo_pages_return_to_write_back)
 
 	if (why)
 		SKIP(return, "%s", why);
-	if (io_coherent(&self->dev))
+	if (ncgpu_io_coherent(&self->dev))
 		SKIP(return, "no BO is write-combined on an IO-coherent device");
 	change = measure_memtype(_metadata, self->dev.fd, 0);
 	ASSERT_LE(MEMTYPE_BO_PAGES, change.mapped);

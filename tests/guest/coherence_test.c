@@ -41,159 +41,120 @@
 #define RACE_TIMEOUT_S 60
 
 FIXTURE(coherence) {
-	struct ncgpu_test_device dev;
-	int fd;
-	size_t granule;
-	/* Whether WB BOs have separate CPU and device views. */
-	bool split;
+	/* Its write-back BO holds at least eight granules. */
+	struct ncgpu_wb_fixture base;
 	int evict_chaos;
-	/* A write-back BO of at least eight granules. */
-	struct ncgpu_mapped_bo wb;
 	/* A write-combined BO of the same size. */
 	struct ncgpu_mapped_bo wc;
-	/* Where read_device_view() copies the device view of wb. */
-	struct ncgpu_mapped_bo probe;
 };
 
 FIXTURE_SETUP(coherence)
 {
-	size_t page = sysconf(_SC_PAGESIZE), size;
-
-	ncgpu_test_device_setup(_metadata, &self->dev);
-	self->fd = self->dev.fd;
-	self->granule = self->dev.info.sync_granule;
-	self->split = self->dev.info.coherency == DRM_NCGPU_COHERENCY_NONE;
+	ncgpu_wb_fixture_setup(_metadata, &self->base, 8);
 	self->evict_chaos = ncgpu_evict_chaos();
 	ASSERT_LE(0, self->evict_chaos);
-	size = (8 * self->granule + page - 1) / page * page;
-	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, size, DRM_NCGPU_BO_WB_MMAP, &self->wb));
-	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, size, 0, &self->wc));
-	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, size, 0, &self->probe));
+	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->base.fd, self->base.wb.size, 0, &self->wc));
 }
 
 FIXTURE_TEARDOWN(coherence)
 {
-	close(self->fd);
+	close(self->base.fd);
 }
 
 #define REQUIRE_SPLIT_VIEWS() do { \
-	if (!self->split) \
+	if (!self->base.split) \
 		SKIP(return, "IO-coherent device: write-back BOs have one view"); \
 } while (0)
-
-static int read_device_view(FIXTURE_DATA(coherence) *self)
-{
-	return ncgpu_copy_wait(self->fd, self->probe.handle, 0, self->wb.handle, 0,
-			       self->wb.size);
-}
 
 static int sync_one(FIXTURE_DATA(coherence) *self, uint32_t type, uint64_t offset,
 		    uint64_t size)
 {
-	return __ncgpu_bo_sync_range(self->fd, self->wb.handle, type, offset, size);
+	return __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, type, offset, size);
 }
 
 static uint8_t *granule_at(const FIXTURE_DATA(coherence) *self, uint8_t *map, size_t g)
 {
-	return map + g * self->granule;
-}
-
-static bool bytes_equal(const uint8_t *p, uint8_t value, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != value)
-			return false;
-	return true;
-}
-
-static bool is_filled(const uint8_t *p, uint64_t value, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != ncgpu_fill_byte(value, i))
-			return false;
-	return true;
+	return map + g * self->base.granule;
 }
 
 /* Whether granule @g of @map holds @value in every byte. */
 static bool granule_is(const FIXTURE_DATA(coherence) *self, uint8_t *map, size_t g,
 		       uint8_t value)
 {
-	return bytes_equal(granule_at(self, map, g), value, self->granule);
+	return ncgpu_bytes_equal(granule_at(self, map, g), value, self->base.granule);
 }
 
 static bool granule_is_filled(const FIXTURE_DATA(coherence) *self, uint8_t *map, size_t g)
 {
-	return is_filled(granule_at(self, map, g), FILL_VALUE, self->granule);
+	return ncgpu_is_filled(granule_at(self, map, g), FILL_VALUE, self->base.granule);
 }
 
 static int fill_granules(FIXTURE_DATA(coherence) *self, size_t first, size_t count)
 {
-	return ncgpu_fill_wait(self->fd, self->wb.handle, first * self->granule,
-			       count * self->granule, FILL_VALUE);
+	return ncgpu_fill_wait(self->base.fd, self->base.wb.handle, first * self->base.granule,
+			       count * self->base.granule, FILL_VALUE);
 }
 
 /* CPU-writes @value into granules first..first+count-1 of the WB BO. */
 static void cpu_write_granules(FIXTURE_DATA(coherence) *self, size_t first, size_t count,
 			       uint8_t value)
 {
-	memset(granule_at(self, self->wb.map, first), value, count * self->granule);
+	memset(granule_at(self, self->base.wb.map, first), value, count * self->base.granule);
 }
 
 TEST_F(coherence, cpu_write_without_flush_is_not_seen_by_device)
 {
 	REQUIRE_SPLIT_VIEWS();
-	memset(self->wb.map, 0xa5, self->wb.size);
-	ASSERT_EQ(0, read_device_view(self));
-	ASSERT_TRUE(bytes_equal(self->probe.map, 0, self->wb.size));
+	memset(self->base.wb.map, 0xa5, self->base.wb.size);
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->base.probe.map, 0, self->base.wb.size));
 }
 
 TEST_F(coherence, cpu_write_with_flush_is_seen_by_device)
 {
-	memset(self->wb.map, 0xa5, self->wb.size);
-	ASSERT_EQ(0, sync_one(self, FLUSH, 0, self->wb.size));
-	ASSERT_EQ(0, read_device_view(self));
-	ASSERT_TRUE(bytes_equal(self->probe.map, 0xa5, self->wb.size));
+	memset(self->base.wb.map, 0xa5, self->base.wb.size);
+	ASSERT_EQ(0, sync_one(self, FLUSH, 0, self->base.wb.size));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->base.probe.map, 0xa5, self->base.wb.size));
 }
 
 TEST_F(coherence, device_write_without_invalidate_is_not_seen_by_cpu)
 {
 	REQUIRE_SPLIT_VIEWS();
-	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->wb.handle, 0, self->wb.size, FILL_VALUE));
-	ASSERT_TRUE(bytes_equal(self->wb.map, 0, self->wb.size));
+	ASSERT_EQ(0, ncgpu_fill_wait(self->base.fd, self->base.wb.handle, 0, self->base.wb.size,
+				     FILL_VALUE));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->base.wb.map, 0, self->base.wb.size));
 	/* Control: the device did write. */
-	ASSERT_EQ(0, read_device_view(self));
-	ASSERT_TRUE(is_filled(self->probe.map, FILL_VALUE, self->wb.size));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	ASSERT_TRUE(ncgpu_is_filled(self->base.probe.map, FILL_VALUE, self->base.wb.size));
 }
 
 TEST_F(coherence, device_write_with_flush_and_invalidate_is_seen_by_cpu)
 {
-	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->wb.handle, 0, self->wb.size, FILL_VALUE));
-	ASSERT_EQ(0, sync_one(self, FLUSH_INV, 0, self->wb.size));
-	ASSERT_TRUE(is_filled(self->wb.map, FILL_VALUE, self->wb.size));
+	ASSERT_EQ(0, ncgpu_fill_wait(self->base.fd, self->base.wb.handle, 0, self->base.wb.size,
+				     FILL_VALUE));
+	ASSERT_EQ(0, sync_one(self, FLUSH_INV, 0, self->base.wb.size));
+	ASSERT_TRUE(ncgpu_is_filled(self->base.wb.map, FILL_VALUE, self->base.wb.size));
 }
 
 TEST_F(coherence, one_byte_flush_at_unaligned_offset_affects_one_granule)
 {
-	size_t g = self->granule;
+	size_t g = self->base.granule;
 
 	REQUIRE_SPLIT_VIEWS();
 	cpu_write_granules(self, 1, 1, 0x11);
 	cpu_write_granules(self, 2, 1, 0x22);
 	cpu_write_granules(self, 3, 1, 0x33);
 	ASSERT_EQ(0, sync_one(self, FLUSH, 2 * g + g / 2 + 1, 1));
-	ASSERT_EQ(0, read_device_view(self));
-	EXPECT_TRUE(granule_is(self, self->probe.map, 1, 0));
-	EXPECT_TRUE(granule_is(self, self->probe.map, 2, 0x22));
-	EXPECT_TRUE(granule_is(self, self->probe.map, 3, 0));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	EXPECT_TRUE(granule_is(self, self->base.probe.map, 1, 0));
+	EXPECT_TRUE(granule_is(self, self->base.probe.map, 2, 0x22));
+	EXPECT_TRUE(granule_is(self, self->base.probe.map, 3, 0));
 }
 
 TEST_F(coherence, flush_straddling_a_boundary_affects_two_granules)
 {
-	size_t g = self->granule;
+	size_t g = self->base.granule;
 
 	REQUIRE_SPLIT_VIEWS();
 	cpu_write_granules(self, 1, 1, 0x11);
@@ -201,23 +162,23 @@ TEST_F(coherence, flush_straddling_a_boundary_affects_two_granules)
 	cpu_write_granules(self, 3, 1, 0x33);
 	cpu_write_granules(self, 4, 1, 0x44);
 	ASSERT_EQ(0, sync_one(self, FLUSH, 3 * g - 1, 2));
-	ASSERT_EQ(0, read_device_view(self));
-	EXPECT_TRUE(granule_is(self, self->probe.map, 1, 0));
-	EXPECT_TRUE(granule_is(self, self->probe.map, 2, 0x22));
-	EXPECT_TRUE(granule_is(self, self->probe.map, 3, 0x33));
-	EXPECT_TRUE(granule_is(self, self->probe.map, 4, 0));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	EXPECT_TRUE(granule_is(self, self->base.probe.map, 1, 0));
+	EXPECT_TRUE(granule_is(self, self->base.probe.map, 2, 0x22));
+	EXPECT_TRUE(granule_is(self, self->base.probe.map, 3, 0x33));
+	EXPECT_TRUE(granule_is(self, self->base.probe.map, 4, 0));
 }
 
 TEST_F(coherence, flush_writes_back_every_byte_of_the_granule)
 {
-	uint8_t *cpu = granule_at(self, self->wb.map, 2);
-	size_t i, g = self->granule;
+	uint8_t *cpu = granule_at(self, self->base.wb.map, 2);
+	size_t i, g = self->base.granule;
 
 	for (i = 0; i < g; i++)
 		cpu[i] = (uint8_t)(i * 3 + 1);
 	ASSERT_EQ(0, sync_one(self, FLUSH, 3 * g - 1, 1));
-	ASSERT_EQ(0, read_device_view(self));
-	ASSERT_EQ(0, memcmp(granule_at(self, self->probe.map, 2), cpu, g));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	ASSERT_EQ(0, memcmp(granule_at(self, self->base.probe.map, 2), cpu, g));
 }
 
 /*
@@ -228,8 +189,8 @@ TEST_F(coherence, flush_writes_back_every_byte_of_the_granule)
 static int sync_after_changing_one_byte(FIXTURE_DATA(coherence) *self, size_t at,
 					uint32_t type)
 {
-	uint8_t *cpu = granule_at(self, self->wb.map, 1);
-	size_t i, g = self->granule;
+	uint8_t *cpu = granule_at(self, self->base.wb.map, 1);
+	size_t i, g = self->base.granule;
 	int ret;
 
 	for (i = 0; i < g; i++)
@@ -239,24 +200,25 @@ static int sync_after_changing_one_byte(FIXTURE_DATA(coherence) *self, size_t at
 		return ret;
 	cpu[at] ^= 0x5a;
 	ret = sync_one(self, type, g, g);
-	return ret ? ret : read_device_view(self);
+	return ret ? ret : ncgpu_read_device_view(&self->base);
 }
 
 static bool device_granule_matches_cpu(FIXTURE_DATA(coherence) *self, size_t g)
 {
-	return !memcmp(granule_at(self, self->probe.map, g), granule_at(self, self->wb.map, g),
-		       self->granule);
+	return !memcmp(granule_at(self, self->base.probe.map, g), granule_at(self,
+									     self->base.wb.map, g),
+		       self->base.granule);
 }
 
 TEST_F(coherence, flush_writes_back_a_change_of_only_the_last_byte)
 {
-	ASSERT_EQ(0, sync_after_changing_one_byte(self, self->granule - 1, FLUSH));
+	ASSERT_EQ(0, sync_after_changing_one_byte(self, self->base.granule - 1, FLUSH));
 	ASSERT_TRUE(device_granule_matches_cpu(self, 1));
 }
 
 TEST_F(coherence, flush_writes_back_a_change_of_only_a_middle_byte)
 {
-	ASSERT_EQ(0, sync_after_changing_one_byte(self, self->granule / 2 + 3, FLUSH));
+	ASSERT_EQ(0, sync_after_changing_one_byte(self, self->base.granule / 2 + 3, FLUSH));
 	ASSERT_TRUE(device_granule_matches_cpu(self, 1));
 }
 
@@ -269,27 +231,27 @@ TEST_F(coherence, flush_writes_back_a_change_of_only_the_first_byte)
 /* The invalidation must not reload the device's old byte over the change either. */
 TEST_F(coherence, flush_and_invalidate_keeps_a_change_of_only_the_last_byte)
 {
-	uint8_t changed = (uint8_t)((self->granule - 1) * 7 + 3) ^ 0x5a;
+	uint8_t changed = (uint8_t)((self->base.granule - 1) * 7 + 3) ^ 0x5a;
 
-	ASSERT_EQ(0, sync_after_changing_one_byte(self, self->granule - 1, FLUSH_INV));
-	ASSERT_EQ(changed, granule_at(self, self->wb.map, 1)[self->granule - 1]);
+	ASSERT_EQ(0, sync_after_changing_one_byte(self, self->base.granule - 1, FLUSH_INV));
+	ASSERT_EQ(changed, granule_at(self, self->base.wb.map, 1)[self->base.granule - 1]);
 	ASSERT_TRUE(device_granule_matches_cpu(self, 1));
 }
 
 TEST_F(coherence, flush_of_partly_written_granule_overwrites_device_data)
 {
-	size_t g = self->granule;
-	uint8_t *dev = granule_at(self, self->probe.map, 1);
+	size_t g = self->base.granule;
+	uint8_t *dev = granule_at(self, self->base.probe.map, 1);
 
 	REQUIRE_SPLIT_VIEWS();
 	ASSERT_EQ(0, fill_granules(self, 1, 1));
-	granule_at(self, self->wb.map, 1)[5] = 0x77;
+	granule_at(self, self->base.wb.map, 1)[5] = 0x77;
 	ASSERT_EQ(0, sync_one(self, FLUSH, g + 5, 1));
-	ASSERT_EQ(0, read_device_view(self));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
 	/* A line write-back carries the CPU's stale bytes too, as a real cache does. */
 	ASSERT_EQ(0x77, dev[5]);
-	ASSERT_TRUE(bytes_equal(dev, 0, 5));
-	ASSERT_TRUE(bytes_equal(dev + 6, 0, g - 6));
+	ASSERT_TRUE(ncgpu_bytes_equal(dev, 0, 5));
+	ASSERT_TRUE(ncgpu_bytes_equal(dev + 6, 0, g - 6));
 }
 
 TEST_F(coherence, flush_of_clean_granule_keeps_device_data)
@@ -297,34 +259,34 @@ TEST_F(coherence, flush_of_clean_granule_keeps_device_data)
 	REQUIRE_SPLIT_VIEWS();
 	ASSERT_EQ(0, fill_granules(self, 1, 1));
 	cpu_write_granules(self, 2, 1, 0x22);
-	ASSERT_EQ(0, sync_one(self, FLUSH, 0, self->wb.size));
-	ASSERT_EQ(0, read_device_view(self));
-	EXPECT_TRUE(granule_is_filled(self, self->probe.map, 1));
-	EXPECT_TRUE(granule_is(self, self->probe.map, 2, 0x22));
+	ASSERT_EQ(0, sync_one(self, FLUSH, 0, self->base.wb.size));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	EXPECT_TRUE(granule_is_filled(self, self->base.probe.map, 1));
+	EXPECT_TRUE(granule_is(self, self->base.probe.map, 2, 0x22));
 }
 
 TEST_F(coherence, flush_and_invalidate_of_one_granule_keeps_neighbours_stale)
 {
-	size_t g = self->granule;
+	size_t g = self->base.granule;
 
 	REQUIRE_SPLIT_VIEWS();
 	ASSERT_EQ(0, fill_granules(self, 1, 3));
 	ASSERT_EQ(0, sync_one(self, FLUSH_INV, 2 * g + 3, 1));
-	EXPECT_TRUE(granule_is(self, self->wb.map, 1, 0));
-	EXPECT_TRUE(granule_is_filled(self, self->wb.map, 2));
-	EXPECT_TRUE(granule_is(self, self->wb.map, 3, 0));
+	EXPECT_TRUE(granule_is(self, self->base.wb.map, 1, 0));
+	EXPECT_TRUE(granule_is_filled(self, self->base.wb.map, 2));
+	EXPECT_TRUE(granule_is(self, self->base.wb.map, 3, 0));
 }
 
 TEST_F(coherence, flush_and_invalidate_of_dirty_granule_keeps_cpu_data)
 {
-	size_t g = self->granule;
+	size_t g = self->base.granule;
 
 	ASSERT_EQ(0, fill_granules(self, 1, 1));
 	cpu_write_granules(self, 1, 1, 0x5c);
 	ASSERT_EQ(0, sync_one(self, FLUSH_INV, g, g));
-	EXPECT_TRUE(granule_is(self, self->wb.map, 1, 0x5c));
-	ASSERT_EQ(0, read_device_view(self));
-	EXPECT_TRUE(granule_is(self, self->probe.map, 1, 0x5c));
+	EXPECT_TRUE(granule_is(self, self->base.wb.map, 1, 0x5c));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	EXPECT_TRUE(granule_is(self, self->base.probe.map, 1, 0x5c));
 }
 
 /* A thread storing to one word while FLUSH_AND_INVALIDATE runs on its granule. */
@@ -407,11 +369,11 @@ static void *store_in_a_loop(void *arg)
 TEST_F_TIMEOUT(coherence, store_racing_flush_and_invalidate_is_never_lost, RACE_TIMEOUT_S)
 {
 	struct store_race race = {
-		.word = (volatile uint64_t *)granule_at(self, self->wb.map, 1),
+		.word = (volatile uint64_t *)granule_at(self, self->base.wb.map, 1),
 		.seed = ncgpu_test_seed(),
 	};
 	int64_t start = ncgpu_now_ns(), now = start;
-	size_t g = self->granule;
+	size_t g = self->base.granule;
 	pthread_t storer;
 	int i, ret = 0;
 
@@ -434,72 +396,73 @@ TEST_F_TIMEOUT(coherence, store_racing_flush_and_invalidate_is_never_lost, RACE_
 	ASSERT_EQ(race.last, *race.word);
 	/* The stores after the last invalidation are dirty: the flush writes them back. */
 	ASSERT_EQ(0, sync_one(self, FLUSH, g, g));
-	ASSERT_EQ(0, read_device_view(self));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
 	ASSERT_TRUE(device_granule_matches_cpu(self, 1));
 }
 
 TEST_F(coherence, cpu_and_device_use_disjoint_granules_at_once)
 {
-	size_t g = self->granule;
+	size_t g = self->base.granule;
 	struct drm_ncgpu_cmd job[2] = {
 		ncgpu_cmd_stall(300000),
-		ncgpu_cmd_fill(self->wb.handle, g, g, FILL_VALUE),
+		ncgpu_cmd_fill(self->base.wb.handle, g, g, FILL_VALUE),
 	};
 	struct drm_ncgpu_bo_sync_op both[2] = {
-		{ .handle = self->wb.handle, .type = FLUSH_INV, .offset = g, .size = g },
-		{ .handle = self->wb.handle, .type = FLUSH_INV, .offset = 3 * g, .size = g },
+		{ .handle = self->base.wb.handle, .type = FLUSH_INV, .offset = g, .size = g },
+		{ .handle = self->base.wb.handle, .type = FLUSH_INV, .offset = 3 * g, .size = g },
 	};
 
-	ASSERT_EQ(0, __ncgpu_submit(self->fd, job, 2, 0, 0));
-	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->wb.handle, 0));
+	ASSERT_EQ(0, __ncgpu_submit(self->base.fd, job, 2, 0, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->base.fd, self->base.wb.handle, 0));
 	cpu_write_granules(self, 3, 1, 0x3b);
 	ASSERT_EQ(0, sync_one(self, FLUSH, 3 * g, g));
 	/* The CPU did its part while the job was running. */
-	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->wb.handle, 0));
-	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->wb.handle, 5 * SEC));
-	ASSERT_EQ(0, __ncgpu_bo_sync(self->fd, both, 2));
-	EXPECT_TRUE(granule_is_filled(self, self->wb.map, 1));
-	EXPECT_TRUE(granule_is(self, self->wb.map, 3, 0x3b));
-	ASSERT_EQ(0, read_device_view(self));
-	EXPECT_TRUE(granule_is_filled(self, self->probe.map, 1));
-	EXPECT_TRUE(granule_is(self, self->probe.map, 3, 0x3b));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->base.fd, self->base.wb.handle, 0));
+	ASSERT_EQ(0, ncgpu_bo_wait_for(self->base.fd, self->base.wb.handle, 5 * SEC));
+	ASSERT_EQ(0, __ncgpu_bo_sync(self->base.fd, both, 2));
+	EXPECT_TRUE(granule_is_filled(self, self->base.wb.map, 1));
+	EXPECT_TRUE(granule_is(self, self->base.wb.map, 3, 0x3b));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	EXPECT_TRUE(granule_is_filled(self, self->base.probe.map, 1));
+	EXPECT_TRUE(granule_is(self, self->base.probe.map, 3, 0x3b));
 }
 
 TEST_F(coherence, write_combined_cpu_write_is_seen_by_device_without_sync)
 {
 	memset(self->wc.map, 0x6b, self->wc.size);
-	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->probe.handle, 0, self->wc.handle, 0,
+	ASSERT_EQ(0, ncgpu_copy_wait(self->base.fd, self->base.probe.handle, 0, self->wc.handle, 0,
 				     self->wc.size));
-	ASSERT_TRUE(bytes_equal(self->probe.map, 0x6b, self->wc.size));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->base.probe.map, 0x6b, self->wc.size));
 }
 
 TEST_F(coherence, write_combined_device_write_is_seen_by_cpu_without_sync)
 {
-	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->wc.handle, 0, self->wc.size, FILL_VALUE));
-	ASSERT_TRUE(is_filled(self->wc.map, FILL_VALUE, self->wc.size));
+	ASSERT_EQ(0, ncgpu_fill_wait(self->base.fd, self->wc.handle, 0, self->wc.size, FILL_VALUE));
+	ASSERT_TRUE(ncgpu_is_filled(self->wc.map, FILL_VALUE, self->wc.size));
 }
 
 TEST_F(coherence, io_coherent_cpu_write_is_seen_by_device_without_sync)
 {
-	if (self->split)
+	if (self->base.split)
 		SKIP(return, "device is not IO-coherent");
-	memset(self->wb.map, 0x6b, self->wb.size);
-	ASSERT_EQ(0, read_device_view(self));
-	ASSERT_TRUE(bytes_equal(self->probe.map, 0x6b, self->wb.size));
+	memset(self->base.wb.map, 0x6b, self->base.wb.size);
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->base.probe.map, 0x6b, self->base.wb.size));
 }
 
 TEST_F(coherence, io_coherent_device_write_is_seen_by_cpu_without_sync)
 {
-	if (self->split)
+	if (self->base.split)
 		SKIP(return, "device is not IO-coherent");
-	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->wb.handle, 0, self->wb.size, FILL_VALUE));
-	ASSERT_TRUE(is_filled(self->wb.map, FILL_VALUE, self->wb.size));
+	ASSERT_EQ(0, ncgpu_fill_wait(self->base.fd, self->base.wb.handle, 0, self->base.wb.size,
+				     FILL_VALUE));
+	ASSERT_TRUE(ncgpu_is_filled(self->base.wb.map, FILL_VALUE, self->base.wb.size));
 }
 
 /* A job that does not touch the WB BO, so only an eviction can change its device view. */
 static int run_unrelated_job(FIXTURE_DATA(coherence) *self)
 {
-	return ncgpu_fill_wait(self->fd, self->wc.handle, 0, self->wc.size, 1);
+	return ncgpu_fill_wait(self->base.fd, self->wc.handle, 0, self->wc.size, 1);
 }
 
 TEST_F(coherence, no_spontaneous_write_back_without_evict_chaos)
@@ -509,8 +472,8 @@ TEST_F(coherence, no_spontaneous_write_back_without_evict_chaos)
 		SKIP(return, "evict_chaos=%d", self->evict_chaos);
 	cpu_write_granules(self, 1, 1, 0x4e);
 	ASSERT_EQ(0, run_unrelated_job(self));
-	ASSERT_EQ(0, read_device_view(self));
-	ASSERT_TRUE(granule_is(self, self->probe.map, 1, 0));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	ASSERT_TRUE(granule_is(self, self->base.probe.map, 1, 0));
 }
 
 TEST_F(coherence, evict_chaos_writes_back_dirty_granules_at_job_completion)
@@ -520,9 +483,9 @@ TEST_F(coherence, evict_chaos_writes_back_dirty_granules_at_job_completion)
 		SKIP(return, "needs evict_chaos=1000, have %d", self->evict_chaos);
 	cpu_write_granules(self, 1, 1, 0x4e);
 	ASSERT_EQ(0, run_unrelated_job(self));
-	ASSERT_EQ(0, read_device_view(self));
-	EXPECT_TRUE(granule_is(self, self->probe.map, 1, 0x4e));
-	EXPECT_TRUE(granule_is(self, self->probe.map, 2, 0));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	EXPECT_TRUE(granule_is(self, self->base.probe.map, 1, 0x4e));
+	EXPECT_TRUE(granule_is(self, self->base.probe.map, 2, 0));
 }
 
 TEST_F(coherence, evict_chaos_write_back_follows_the_jobs_own_writes)
@@ -532,9 +495,9 @@ TEST_F(coherence, evict_chaos_write_back_follows_the_jobs_own_writes)
 		SKIP(return, "needs evict_chaos=1000, have %d", self->evict_chaos);
 	cpu_write_granules(self, 1, 1, 0x4e);
 	ASSERT_EQ(0, fill_granules(self, 1, 2));
-	ASSERT_EQ(0, read_device_view(self));
-	EXPECT_TRUE(granule_is(self, self->probe.map, 1, 0x4e));
-	EXPECT_TRUE(granule_is_filled(self, self->probe.map, 2));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	EXPECT_TRUE(granule_is(self, self->base.probe.map, 1, 0x4e));
+	EXPECT_TRUE(granule_is_filled(self, self->base.probe.map, 2));
 }
 
 TEST_F(coherence, evict_chaos_does_not_invalidate_cpu_view)
@@ -544,8 +507,8 @@ TEST_F(coherence, evict_chaos_does_not_invalidate_cpu_view)
 		SKIP(return, "needs evict_chaos=1000, have %d", self->evict_chaos);
 	cpu_write_granules(self, 1, 1, 0x4e);
 	ASSERT_EQ(0, fill_granules(self, 2, 1));
-	EXPECT_TRUE(granule_is(self, self->wb.map, 1, 0x4e));
-	EXPECT_TRUE(granule_is(self, self->wb.map, 2, 0));
+	EXPECT_TRUE(granule_is(self, self->base.wb.map, 1, 0x4e));
+	EXPECT_TRUE(granule_is(self, self->base.wb.map, 2, 0));
 }
 
 TEST_HARNESS_MAIN

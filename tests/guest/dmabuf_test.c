@@ -35,7 +35,7 @@ FIXTURE_SETUP(dmabuf)
 {
 	ncgpu_test_device_setup(_metadata, &self->dev);
 	self->fd = self->dev.fd;
-	self->split = self->dev.info.coherency == DRM_NCGPU_COHERENCY_NONE;
+	self->split = ncgpu_wb_views_split(&self->dev);
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, 0, &self->x));
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, 0, &self->y));
 	ASSERT_EQ(0, __prime_handle_to_fd(self->fd, self->x.handle, &self->x_dmabuf));
@@ -45,16 +45,6 @@ FIXTURE_TEARDOWN(dmabuf)
 {
 	close(self->x_dmabuf);
 	close(self->fd);
-}
-
-static bool is_filled(const uint8_t *p, uint64_t value, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != ncgpu_fill_byte(value, i))
-			return false;
-	return true;
 }
 
 static void write_pattern(uint8_t *p, size_t len, uint8_t seed)
@@ -108,7 +98,7 @@ static void check_sync_start_waits(struct __test_metadata *_metadata,
 	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
 	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, START | direction));
 	ASSERT_EQ(0, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
-	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
 	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, END | direction));
 }
 
@@ -160,7 +150,7 @@ TEST_F(dmabuf, device_writes_reach_dmabuf_mapping_after_sync_start)
 	ASSERT_NE(NULL, map);
 	ASSERT_EQ(0, submit_stalled_fill(self->fd, self->x.handle, 100000));
 	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, START | DMA_BUF_SYNC_READ));
-	ASSERT_TRUE(is_filled(map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(map, FILL_VALUE, BO_SIZE));
 	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, END | DMA_BUF_SYNC_READ));
 	munmap(map, BO_SIZE);
 }
@@ -197,7 +187,7 @@ TEST_F(dmabuf, sync_waits_for_job_submitted_through_another_file)
 	ASSERT_EQ(0, submit_stalled_fill(other, handle, 300000));
 	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->x.handle, 0));
 	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, START | DMA_BUF_SYNC_READ));
-	ASSERT_TRUE(is_filled(self->x.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(self->x.map, FILL_VALUE, BO_SIZE));
 	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, END | DMA_BUF_SYNC_READ));
 	close(other);
 }
@@ -221,7 +211,7 @@ TEST_F(dmabuf, io_coherent_write_back_bo_exports_and_syncs)
 	ASSERT_EQ(0, memcmp(self->y.map, map, BO_SIZE));
 	ASSERT_EQ(0, submit_stalled_fill(self->fd, wb.handle, 200000));
 	ASSERT_EQ(0, __dmabuf_sync(dmabuf, START | DMA_BUF_SYNC_READ));
-	ASSERT_TRUE(is_filled(map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(map, FILL_VALUE, BO_SIZE));
 	ASSERT_EQ(0, __dmabuf_sync(dmabuf, END | DMA_BUF_SYNC_READ));
 }
 
@@ -276,7 +266,7 @@ TEST_F(foreign, imported_bo_is_a_copy_destination)
 TEST_F(foreign, imported_bo_is_a_fill_destination)
 {
 	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, self->vgem.handle, 0, BO_SIZE, FILL_VALUE));
-	ASSERT_TRUE(is_filled(self->vgem.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(self->vgem.map, FILL_VALUE, BO_SIZE));
 }
 
 TEST_F(foreign, exporter_sync_waits_for_job_writing_imported_bo)
@@ -285,7 +275,7 @@ TEST_F(foreign, exporter_sync_waits_for_job_writing_imported_bo)
 	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->vgem.handle, 0));
 	ASSERT_EQ(0, __dmabuf_sync(self->vgem.dmabuf, START | DMA_BUF_SYNC_READ));
 	ASSERT_EQ(0, __ncgpu_bo_wait(self->fd, self->vgem.handle, 0));
-	ASSERT_TRUE(is_filled(self->vgem.map, FILL_VALUE, BO_SIZE));
+	ASSERT_TRUE(ncgpu_is_filled(self->vgem.map, FILL_VALUE, BO_SIZE));
 	ASSERT_EQ(0, __dmabuf_sync(self->vgem.dmabuf, END | DMA_BUF_SYNC_READ));
 }
 

@@ -31,7 +31,7 @@
 #include "kselftest_harness.h"
 #include "ncgpu.h"
 #include "ncgpu_model.h"
-#include "ncgpu_rand.h"
+#include "ncgpu_test.h"
 
 #define MAX_BOS 6
 #define MAX_BO_PAGES 16
@@ -39,12 +39,8 @@
 #define MAX_RANGES 10
 #define MAX_JOB_CMDS 4
 #define MAX_STALL_US 2000
-#define HISTORY 32
 #define CHAOS_ALWAYS 1000
 #define WAIT_NS (10ll * 1000000000ll)
-
-/* 6.1's SKIP() in a FIXTURE_SETUP still runs the test body; jump back instead. */
-#define SETUP_SKIP(fmt, ...) SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
 
 struct lib_bo {
 	struct ncgpu_bo *bo;
@@ -91,9 +87,7 @@ struct lib_run {
 	/* The library's flush queue as the model predicts it; max_sync_ops long. */
 	struct model_op *queue;
 	uint32_t queued;
-	unsigned int op;
-	char history[HISTORY][128];
-	char error[256];
+	struct ncgpu_model_log log;
 };
 
 FIXTURE(lib_model) {
@@ -116,62 +110,9 @@ FIXTURE_VARIANT_ADD(lib_model, single_pages) {
 	.bos = 4, .max_pages = 1, .ops = 2500,
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static bool fail(struct lib_run *run, const char *fmt, ...)
-{
-	va_list ap;
-	int n = snprintf(run->error, sizeof(run->error), "op %u: ", run->op);
-
-	va_start(ap, fmt);
-	vsnprintf(run->error + n, sizeof(run->error) - n, fmt, ap);
-	va_end(ap);
-	return false;
-}
-
 static bool call_failed(struct lib_run *run, const char *what, int ret)
 {
-	return fail(run, "%s: %s (%d)", what, ncgpu_strerror(ret), ret);
-}
-
-static void note(struct lib_run *run, const char *fmt, ...)
-{
-	char *slot = run->history[run->op % HISTORY];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(slot, sizeof(run->history[0]), fmt, ap);
-	va_end(ap);
-}
-
-static void dump_history(const struct lib_run *run)
-{
-	unsigned int i, first = run->op >= HISTORY ? run->op - HISTORY + 1 : 0;
-
-	fprintf(stderr, "# seed: %" PRIu64 ", last operations:\n", run->seed);
-	for (i = first; i <= run->op; i++)
-		fprintf(stderr, "#   %5u %s\n", i, run->history[i % HISTORY]);
-}
-
-/* Compares @len bytes of what the driver showed with the model's @expected. */
-static bool compare(struct lib_run *run, const char *what, unsigned int bo, uint64_t offset,
-		    const uint8_t *seen, const uint8_t *expected, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (seen[i] != expected[i])
-			return fail(run, "%s of bo %u (%s) [%" PRIu64 ", +%zu): byte %" PRIu64
-				    " is 0x%02x, model says 0x%02x", what, bo,
-				    run->bos[bo].ref.split ? "wb" : "one-view", offset, len,
-				    offset + i, seen[i], expected[i]);
-	return true;
+	return ncgpu_model_fail(&run->log, "%s: %s (%d)", what, ncgpu_strerror(ret), ret);
 }
 
 /* Waits for every submitted job, through the last job's syncobj or the busy BOs. */
@@ -275,16 +216,6 @@ static void pick_range(struct lib_run *run, uint64_t size, uint64_t max_len, uin
 	ncgpu_rand_range(&run->rng, run->atom, size, max_len, NCGPU_WHOLE_SIZE, offset, len);
 }
 
-/* Whether a CPU access gives the same result whenever pending jobs complete. */
-static bool cpu_access_commutes(const struct lib_run *run, const struct lib_bo *b, bool writes)
-{
-	if (!run->pending)
-		return true;
-	if (!b->ref.split)
-		return !b->busy;
-	return !writes || run->evict_chaos == 0;
-}
-
 enum cpu_access { CPU_READ, CPU_WRITE, CPU_XOR };
 
 static bool cpu_access(struct lib_run *run)
@@ -300,12 +231,16 @@ static bool cpu_access(struct lib_run *run)
 
 	if (len > b->size - offset)
 		len = b->size - offset;
-	note(run, "cpu %s bo %u [%" PRIu64 ", +%" PRIu64 ")%s", names[kind], i, offset, len,
+	ncgpu_model_note(&run->log, "cpu %s bo %u [%" PRIu64 ", +%" PRIu64 ")%s", names[kind], i,
+			 offset, len,
 	     run->pending ? " while jobs run" : "");
-	if (!cpu_access_commutes(run, b, kind != CPU_READ) && !wait_idle(run))
+	if (!ncgpu_model_cpu_access_commutes(run->pending, &b->ref, b->busy, kind != CPU_READ,
+					     run->evict_chaos) &&
+	    !wait_idle(run))
 		return false;
 	if (kind != CPU_WRITE &&
-	    !compare(run, "cpu read", i, offset, b->map + offset, b->ref.cpu + offset, len))
+	    !ncgpu_model_compare(&run->log, "cpu read", i, &run->bos[i].ref, offset,
+				 b->map + offset, b->ref.cpu + offset, len))
 		return false;
 	if (kind == CPU_READ)
 		return true;
@@ -385,7 +320,8 @@ static bool sync_ranges(struct lib_run *run, uint32_t type)
 		expected = -EINVAL;
 		sends = false;
 	}
-	note(run, "%s %u ranges, r0 bo %d [%" PRIu64 ", +%" PRIu64 "), %u queued, bad %d",
+	ncgpu_model_note(&run->log,
+			 "%s %u ranges, r0 bo %d [%" PRIu64 ", +%" PRIu64 "), %u queued, bad %d",
 	     invalidate ? "invalidate" : "flush", n, bos[0], ranges[0].offset, ranges[0].size,
 	     run->queued, bad < n ? (int)bad : -1);
 	if (sends && !settle_before_send(run, bos))
@@ -393,7 +329,7 @@ static bool sync_ranges(struct lib_run *run, uint32_t type)
 	ret = invalidate ? ncgpu_invalidate_ranges(run->dev, ranges, n) :
 			   ncgpu_flush_ranges(run->dev, ranges, n);
 	if (ret != expected)
-		return fail(run, "%s gave %d, expected %d",
+		return ncgpu_model_fail(&run->log, "%s gave %d, expected %d",
 			    invalidate ? "ncgpu_invalidate_ranges" : "ncgpu_flush_ranges", ret,
 			    expected);
 	if (expected)
@@ -409,7 +345,7 @@ static bool flush_pending(struct lib_run *run)
 {
 	int ret;
 
-	note(run, "flush pending (%u queued)", run->queued);
+	ncgpu_model_note(&run->log, "flush pending (%u queued)", run->queued);
 	if (!settle_before_send(run, NULL))
 		return false;
 	ret = ncgpu_flush_pending(run->dev);
@@ -417,11 +353,6 @@ static bool flush_pending(struct lib_run *run)
 		return call_failed(run, "ncgpu_flush_pending", ret);
 	apply_queue(run);
 	return true;
-}
-
-static bool ranges_overlap(uint64_t a, uint64_t b, uint64_t len)
-{
-	return len && a < b + len && b < a + len;
 }
 
 /* A FILL or COPY of a random range; a COPY within one BO never overlaps. */
@@ -443,7 +374,7 @@ static struct model_cmd make_data_cmd(struct lib_run *run)
 	c.size = c.size < max ? c.size : max;
 	c.dst_offset = ncgpu_rand_below(&run->rng, dsize - c.size + 1);
 	c.src_offset = ncgpu_rand_below(&run->rng, ssize - c.size + 1);
-	if (c.dst == c.src && ranges_overlap(c.dst_offset, c.src_offset, c.size)) {
+	if (c.dst == c.src && ncgpu_model_ranges_overlap(c.dst_offset, c.src_offset, c.size)) {
 		c.size = ncgpu_rand_below(&run->rng, dsize / 2 + 1);
 		c.src_offset = ncgpu_rand_below(&run->rng, dsize / 2 - c.size + 1);
 		c.dst_offset = dsize / 2 + ncgpu_rand_below(&run->rng, dsize / 2 - c.size + 1);
@@ -552,7 +483,8 @@ static bool device_job(struct lib_run *run)
 		cmds[i] = make_cmd(run, i == 0);
 		ret = add_cmd(run, &job, &cmds[i]);
 	}
-	note(run, "job of %u cmds, cmd0 op%u d%u+%" PRIu64 " s%u+%" PRIu64 " n%" PRIu64
+	ncgpu_model_note(&run->log,
+			 "job of %u cmds, cmd0 op%u d%u+%" PRIu64 " s%u+%" PRIu64 " n%" PRIu64
 	     ", %u flushes queued", n, cmds[0].op, cmds[0].dst, cmds[0].dst_offset, cmds[0].src,
 	     cmds[0].src_offset, cmds[0].size, run->queued);
 	if (ret)
@@ -575,7 +507,8 @@ static bool check_device_view(struct lib_run *run, unsigned int i, uint64_t offs
 	bool ok;
 	int ret;
 
-	note(run, "device view of bo %u [%" PRIu64 ", +%" PRIu64 ")", i, offset, len);
+	ncgpu_model_note(&run->log, "device view of bo %u [%" PRIu64 ", +%" PRIu64 ")", i, offset,
+			 len);
 	/* An empty COPY need not fence the BO, and a BO wait may be how we wait. */
 	if (!len)
 		return true;
@@ -583,7 +516,7 @@ static bool check_device_view(struct lib_run *run, unsigned int i, uint64_t offs
 	ret = ncgpu_job_copy(&job, run->probe, 0, run->bos[i].bo, offset, len);
 	expected = malloc(len);
 	ok = ret ? call_failed(run, "ncgpu_job_copy", ret) :
-		   expected ? true : fail(run, "out of memory");
+		   expected ? true : ncgpu_model_fail(&run->log, "out of memory");
 	if (ok)
 		ok = submit(run, &job, true);
 	if (ok) {
@@ -592,7 +525,8 @@ static bool check_device_view(struct lib_run *run, unsigned int i, uint64_t offs
 		run->bos[i].busy = true;
 		model_job_completion(run);
 		ok = wait_idle(run) &&
-		     compare(run, "device view", i, offset, run->probe_map, expected, len);
+		     ncgpu_model_compare(&run->log, "device view", i, &run->bos[i].ref, offset,
+					 run->probe_map, expected, len);
 	}
 	ncgpu_job_fini(&job);
 	free(expected);
@@ -610,8 +544,9 @@ static bool random_device_view_check(struct lib_run *run)
 	return check_device_view(run, i, offset, len);
 }
 
-static bool random_op(struct lib_run *run)
+static bool random_op(void *arg)
 {
+	struct lib_run *run = arg;
 	unsigned int r = ncgpu_rand_below(&run->rng, 100);
 
 	if (r < 35)
@@ -626,31 +561,35 @@ static bool random_op(struct lib_run *run)
 		return device_job(run);
 	if (r < 96)
 		return random_device_view_check(run);
-	note(run, "wait for idle");
+	ncgpu_model_note(&run->log, "wait for idle");
 	return wait_idle(run);
 }
 
-/* Device views first, then every CPU view after an invalidate of it all. */
-static bool final_check(struct lib_run *run)
+/* Waits for every job; then device views first, then every CPU view after an invalidate. */
+static bool final_check(void *arg)
 {
+	struct lib_run *run = arg;
 	struct ncgpu_range whole = { .offset = 0, .size = NCGPU_WHOLE_SIZE };
 	unsigned int i;
 	int ret;
 
+	if (!wait_idle(run))
+		return false;
 	for (i = 0; i < run->nbos; i++)
 		if (!check_device_view(run, i, 0, run->bos[i].size))
 			return false;
 	for (i = 0; i < run->nbos; i++) {
 		struct lib_bo *b = &run->bos[i];
 
-		note(run, "final invalidate and read of bo %u", i);
+		ncgpu_model_note(&run->log, "final invalidate and read of bo %u", i);
 		whole.bo = b->bo;
 		ret = ncgpu_invalidate_ranges(run->dev, &whole, 1);
 		if (ret)
 			return call_failed(run, "final ncgpu_invalidate_ranges", ret);
 		model_range(run, i, &whole, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE);
 		apply_queue(run);
-		if (!compare(run, "final cpu read", i, 0, b->map, b->ref.cpu, b->size))
+		if (!ncgpu_model_compare(&run->log, "final cpu read", i, &run->bos[i].ref, 0,
+					 b->map, b->ref.cpu, b->size))
 			return false;
 	}
 	return true;
@@ -692,20 +631,6 @@ static int create_bos(struct lib_run *run, const FIXTURE_VARIANT(lib_model) *var
 	return ret ? ret : ncgpu_syncobj_create(run->dev, &run->last_job);
 }
 
-/* evict_chaos of the loaded module (0..1000), or -errno. */
-static int evict_chaos(void)
-{
-	char buf[16] = "";
-	int fd = open("/sys/module/ncgpu/parameters/evict_chaos", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? atoi(buf) : -EIO;
-}
-
 FIXTURE_SETUP(lib_model)
 {
 	struct lib_run *run = &self->run;
@@ -713,23 +638,21 @@ FIXTURE_SETUP(lib_model)
 
 	ret = ncgpu_device_open(NULL, &run->dev);
 	if (ret == -ENODEV && access("/sys/module/ncgpu", F_OK))
-		SETUP_SKIP("ncgpu module not loaded");
+		NCGPU_SETUP_SKIP("ncgpu module not loaded");
 	ASSERT_EQ(0, ret) TH_LOG("ncgpu_device_open: %s", ncgpu_strerror(ret));
 	ncgpu_device_info(run->dev, &run->info);
 	run->atom = ncgpu_noncoherent_atom_size(run->dev);
 	ASSERT_EQ(run->info.sync_granule, run->atom);
-	run->evict_chaos = evict_chaos();
+	run->evict_chaos = ncgpu_evict_chaos();
 	ASSERT_LE(0, run->evict_chaos);
 	if (run->evict_chaos && run->evict_chaos != CHAOS_ALWAYS)
-		SETUP_SKIP("evict_chaos=%d write-backs are unpredictable", run->evict_chaos);
+		NCGPU_SETUP_SKIP("evict_chaos=%d write-backs are unpredictable", run->evict_chaos);
 	run->queue = calloc(run->info.max_sync_ops, sizeof(*run->queue));
 	ASSERT_NE(NULL, run->queue);
 	run->page = sysconf(_SC_PAGESIZE);
-	run->seed = ncgpu_env_u64("NCGPU_SEED", now_ns() ^ ((uint64_t)getpid() << 32));
-	run->rng = run->seed;
-	printf("# seed: %" PRIu64 "\n", run->seed);
-	fflush(stdout);
-	ASSERT_EQ(0, create_bos(run, variant)) TH_LOG("seed: %" PRIu64, run->seed);
+	run->log.seed = ncgpu_test_seed();
+	run->rng = run->log.seed;
+	ASSERT_EQ(0, create_bos(run, variant)) TH_LOG("seed: %" PRIu64, run->log.seed);
 }
 
 FIXTURE_TEARDOWN(lib_model)
@@ -751,18 +674,9 @@ FIXTURE_TEARDOWN(lib_model)
 TEST_F_TIMEOUT(lib_model, random_ops_match_reference, 240)
 {
 	struct lib_run *run = &self->run;
-	unsigned int ops = ncgpu_env_u64("NCGPU_MODEL_OPS", variant->ops);
-	bool ok = true;
 
-	for (run->op = 0; ok && run->op < ops; run->op++)
-		ok = random_op(run);
-	if (ok)
-		ok = wait_idle(run) && final_check(run);
-	else
-		run->op--;
-	if (!ok)
-		dump_history(run);
-	ASSERT_TRUE(ok) TH_LOG("seed %" PRIu64 ": %s", run->seed, run->error);
+	ASSERT_TRUE(ncgpu_model_run_ops(&run->log, variant->ops, random_op, final_check, run))
+		TH_LOG("seed %" PRIu64 ": %s", run->log.seed, run->log.error);
 }
 
 TEST_HARNESS_MAIN

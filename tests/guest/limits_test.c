@@ -223,17 +223,6 @@ static int sync_array(int fd, const void *array, uint32_t stride, uint32_t count
 	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_SYNC, &s);
 }
 
-/* Copies @count elements of @elem bytes into a new array of @stride-byte elements. */
-static uint8_t *widen(const void *elems, size_t elem, uint32_t count, uint32_t stride)
-{
-	uint8_t *wide = calloc(count, stride);
-	uint32_t i;
-
-	for (i = 0; wide && i < count; i++)
-		memcpy(wide + (size_t)i * stride, (const uint8_t *)elems + i * elem, elem);
-	return wide;
-}
-
 TEST_F(limits, sync_op_count_at_and_above_cap)
 {
 	uint32_t cap = self->dev.info.max_sync_ops, handle;
@@ -243,7 +232,7 @@ TEST_F(limits, sync_op_count_at_and_above_cap)
 	ASSERT_LE(4096u, cap);
 	ASSERT_EQ(0, __ncgpu_bo_create(self->fd, SYNC_BO_SIZE, WB, &handle));
 	ops = sync_ops(cap + 1, handle, SYNC_BO_SIZE);
-	wide = widen(ops, sizeof(*ops), cap, sizeof(*ops) + 8);
+	wide = ncgpu_strided_array(ops, sizeof(*ops), cap, sizeof(*ops) + 8);
 	ASSERT_TRUE(ops && wide);
 	EXPECT_EQ(0, sync_array(self->fd, ops, sizeof(*ops), cap));
 	EXPECT_EQ(-EINVAL, sync_array(self->fd, ops, sizeof(*ops), cap + 1));
@@ -291,7 +280,7 @@ TEST_F(limits, cmd_count_at_and_above_cap)
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, 8ull * (cap + 1), 0, &bo));
 	ASSERT_EQ(0, __syncobj_create(self->fd, &syncobj));
 	cmds = numbered_fills(cap + 1, bo.handle);
-	wide = widen(cmds, sizeof(*cmds), cap, sizeof(*cmds) + 16);
+	wide = ncgpu_strided_array(cmds, sizeof(*cmds), cap, sizeof(*cmds) + 16);
 	ASSERT_TRUE(cmds && wide);
 	EXPECT_EQ(-EINVAL, submit_array(self->fd, cmds, sizeof(*cmds), cap + 1, 0));
 	EXPECT_EQ(-EINVAL, submit_array(self->fd, cmds, sizeof(*cmds), UINT32_MAX, 0));

@@ -30,7 +30,6 @@
 #define MAX_SYNC_OPS 10
 #define MAX_JOB_CMDS 4
 #define MAX_STALL_US 2000
-#define HISTORY 32
 #define BAD_HANDLE 0x7fffffffu
 #define CHAOS_ALWAYS 1000
 #define WAIT_NS (10 * NCGPU_TEST_NSEC_PER_SEC)
@@ -56,9 +55,7 @@ struct model_run {
 	/* Holds the fence of the last job; jobs complete in submission order. */
 	uint32_t last_job;
 	bool pending;
-	unsigned int op;
-	char history[HISTORY][128];
-	char error[256];
+	struct ncgpu_model_log log;
 };
 
 FIXTURE(model) {
@@ -82,56 +79,6 @@ FIXTURE_VARIANT_ADD(model, single_pages) {
 	.bos = 4, .max_pages = 1, .ops = 2500,
 };
 
-static bool fail(struct model_run *run, const char *fmt, ...)
-{
-	va_list ap;
-	int n = snprintf(run->error, sizeof(run->error), "op %u: ", run->op);
-
-	va_start(ap, fmt);
-	vsnprintf(run->error + n, sizeof(run->error) - n, fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-static void note(struct model_run *run, const char *fmt, ...)
-{
-	char *slot = run->history[run->op % HISTORY];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(slot, sizeof(run->history[0]), fmt, ap);
-	va_end(ap);
-}
-
-static void dump_history(const struct model_run *run)
-{
-	unsigned int i, first = run->op >= HISTORY ? run->op - HISTORY + 1 : 0;
-
-	fprintf(stderr, "# seed: %" PRIu64 ", last operations:\n", run->seed);
-	for (i = first; i <= run->op; i++)
-		fprintf(stderr, "#   %5u %s\n", i, run->history[i % HISTORY]);
-}
-
-static const char *kind_of(const struct model_bo *b)
-{
-	return b->ref.split ? "wb" : "one-view";
-}
-
-/* Compares @len bytes of what the driver showed with the model's @expected. */
-static bool compare(struct model_run *run, const char *what, unsigned int bo,
-		    uint64_t offset, const uint8_t *seen, const uint8_t *expected, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (seen[i] != expected[i])
-			return fail(run, "%s of bo %u (%s) [%" PRIu64 ", +%zu): byte %" PRIu64
-				    " is 0x%02x, model says 0x%02x", what, bo,
-				    kind_of(&run->bos[bo]), offset, len, offset + i, seen[i],
-				    expected[i]);
-	return true;
-}
-
 /* Waits for every submitted job, through the last job's syncobj or BO_WAIT. */
 static bool wait_idle(struct model_run *run)
 {
@@ -143,7 +90,7 @@ static bool wait_idle(struct model_run *run)
 	if (ncgpu_rand_percent(&run->rng, 50)) {
 		ret = ncgpu_syncobj_wait_for(run->fd, run->last_job, WAIT_NS);
 		if (ret)
-			return fail(run, "SYNCOBJ_WAIT: %s", strerror(-ret));
+			return ncgpu_model_fail(&run->log, "SYNCOBJ_WAIT: %s", strerror(-ret));
 	} else {
 		/* Every job uses a BO, so waiting for the busy BOs waits for every job. */
 		for (i = 0; i < run->nbos; i++) {
@@ -151,7 +98,8 @@ static bool wait_idle(struct model_run *run)
 				continue;
 			ret = ncgpu_bo_wait_for(run->fd, run->bos[i].bo.handle, WAIT_NS);
 			if (ret)
-				return fail(run, "BO_WAIT of bo %u: %s", i, strerror(-ret));
+				return ncgpu_model_fail(&run->log, "BO_WAIT of bo %u: %s", i,
+							strerror(-ret));
 		}
 	}
 	for (i = 0; i < run->nbos; i++)
@@ -173,17 +121,6 @@ static struct model_bo *pick_bo(struct model_run *run, unsigned int *index)
 	return &run->bos[*index];
 }
 
-/* Whether a CPU access gives the same result whenever pending jobs complete. */
-static bool cpu_access_commutes(const struct model_run *run, const struct model_bo *b,
-				bool writes)
-{
-	if (!run->pending)
-		return true;
-	if (!b->ref.split)
-		return !b->busy;
-	return !writes || run->evict_chaos == 0;
-}
-
 enum cpu_access { CPU_READ, CPU_WRITE, CPU_XOR };
 
 static bool cpu_access(struct model_run *run)
@@ -201,12 +138,16 @@ static bool cpu_access(struct model_run *run)
 	len = 1 + ncgpu_rand_below(&run->rng, MAX_CPU_ACCESS);
 	if (len > b->bo.size - offset)
 		len = b->bo.size - offset;
-	note(run, "cpu %s bo %u [%" PRIu64 ", +%" PRIu64 ")%s", names[kind], i, offset, len,
+	ncgpu_model_note(&run->log, "cpu %s bo %u [%" PRIu64 ", +%" PRIu64 ")%s", names[kind], i,
+			 offset, len,
 	     run->pending ? " while jobs run" : "");
-	if (!cpu_access_commutes(run, b, kind != CPU_READ) && !wait_idle(run))
+	if (!ncgpu_model_cpu_access_commutes(run->pending, &b->ref, b->busy, kind != CPU_READ,
+					     run->evict_chaos) &&
+	    !wait_idle(run))
 		return false;
 	if (kind != CPU_WRITE &&
-	    !compare(run, "cpu read", i, offset, b->bo.map + offset, b->ref.cpu + offset, len))
+	    !ncgpu_model_compare(&run->log, "cpu read", i, &run->bos[i].ref, offset,
+				 b->bo.map + offset, b->ref.cpu + offset, len))
 		return false;
 	if (kind == CPU_READ)
 		return true;
@@ -295,7 +236,8 @@ static bool bo_sync_batch(struct model_run *run)
 		bad = ncgpu_rand_below(&run->rng, n);
 		expected = spoil_op(run, &ops[bad]);
 	}
-	note(run, "bo_sync %u ops, op0 h%u t%u [%" PRIu64 ", +%" PRIu64 "), failing op %d", n,
+	ncgpu_model_note(&run->log,
+			 "bo_sync %u ops, op0 h%u t%u [%" PRIu64 ", +%" PRIu64 "), failing op %d", n,
 	     ops[0].handle, ops[0].type, (uint64_t)ops[0].offset, (uint64_t)ops[0].size,
 	     bad < n ? (int)bad : -1);
 	for (i = 0; i < n; i++) {
@@ -307,16 +249,11 @@ static bool bo_sync_batch(struct model_run *run)
 		return false;
 	ret = __ncgpu_bo_sync(run->fd, ops, n);
 	if (ret != expected)
-		return fail(run, "BO_SYNC gave %d, expected %d", ret, expected);
+		return ncgpu_model_fail(&run->log, "BO_SYNC gave %d, expected %d", ret, expected);
 	for (i = 0; i < bad; i++)
 		ncgpu_model_sync(&bo_of_handle(run, ops[i].handle)->ref, ops[i].type,
 				 ops[i].offset, ops[i].size);
 	return true;
-}
-
-static bool ranges_overlap(uint64_t a, uint64_t b, uint64_t len)
-{
-	return len && a < b + len && b < a + len;
 }
 
 /* A FILL or COPY of a random range; a COPY within one BO never overlaps. */
@@ -333,7 +270,7 @@ static struct drm_ncgpu_cmd make_data_cmd(struct model_run *run)
 	len = len < max ? len : max;
 	doff = ncgpu_rand_below(&run->rng, dst->bo.size - len + 1);
 	soff = ncgpu_rand_below(&run->rng, src->bo.size - len + 1);
-	if (dst == src && ranges_overlap(doff, soff, len)) {
+	if (dst == src && ncgpu_model_ranges_overlap(doff, soff, len)) {
 		len = ncgpu_rand_below(&run->rng, dst->bo.size / 2 + 1);
 		soff = ncgpu_rand_below(&run->rng, dst->bo.size / 2 - len + 1);
 		doff = dst->bo.size / 2 + ncgpu_rand_below(&run->rng, dst->bo.size / 2 - len + 1);
@@ -374,7 +311,7 @@ static bool submit(struct model_run *run, const struct drm_ncgpu_cmd *cmds, unsi
 	int ret = __ncgpu_submit(run->fd, cmds, n, 0, run->last_job);
 
 	if (ret)
-		return fail(run, "SUBMIT: %s", strerror(-ret));
+		return ncgpu_model_fail(&run->log, "SUBMIT: %s", strerror(-ret));
 	run->pending = true;
 	return true;
 }
@@ -392,7 +329,8 @@ static bool device_job(struct model_run *run)
 		cmds[i] = ncgpu_rand_percent(&run->rng, 15) ?
 			  ncgpu_cmd_stall(ncgpu_rand_below(&run->rng, MAX_STALL_US)) :
 			  make_data_cmd(run);
-	note(run, "job of %u cmds, cmd0 op%u d%u+%" PRIu64 " s%u+%" PRIu64 " n%" PRIu64, n,
+	ncgpu_model_note(&run->log,
+			 "job of %u cmds, cmd0 op%u d%u+%" PRIu64 " s%u+%" PRIu64 " n%" PRIu64, n,
 	     cmds[0].op, cmds[0].dst_handle, (uint64_t)cmds[0].dst_offset, cmds[0].src_handle,
 	     (uint64_t)cmds[0].src_offset, (uint64_t)cmds[0].size);
 	if (!submit(run, cmds, n))
@@ -413,20 +351,22 @@ static bool check_device_view(struct model_run *run, unsigned int i, uint64_t of
 	uint8_t *expected;
 	bool ok;
 
-	note(run, "device view of bo %u [%" PRIu64 ", +%" PRIu64 ")", i, offset, len);
+	ncgpu_model_note(&run->log, "device view of bo %u [%" PRIu64 ", +%" PRIu64 ")", i, offset,
+			 len);
 	/* An empty COPY need not fence the BO, and BO_WAIT may be how we wait. */
 	if (!len)
 		return true;
 	expected = malloc(len);
 	if (!expected)
-		return fail(run, "out of memory");
+		return ncgpu_model_fail(&run->log, "out of memory");
 	memcpy(expected, b->ref.dev + offset, len);
 	ok = submit(run, &copy, 1);
 	if (ok) {
 		b->busy = true;
 		model_job_completion(run);
 		ok = wait_idle(run) &&
-		     compare(run, "device view", i, offset, run->probe.map, expected, len);
+		     ncgpu_model_compare(&run->log, "device view", i, &run->bos[i].ref, offset,
+					 run->probe.map, expected, len);
 	}
 	free(expected);
 	return ok;
@@ -442,8 +382,9 @@ static bool random_device_view_check(struct model_run *run)
 	return check_device_view(run, i, offset, len);
 }
 
-static bool random_op(struct model_run *run)
+static bool random_op(void *arg)
 {
+	struct model_run *run = arg;
 	unsigned int r = ncgpu_rand_below(&run->rng, 100);
 
 	if (r < 35)
@@ -454,29 +395,34 @@ static bool random_op(struct model_run *run)
 		return device_job(run);
 	if (r < 95)
 		return random_device_view_check(run);
-	note(run, "wait for idle");
+	ncgpu_model_note(&run->log, "wait for idle");
 	return wait_idle(run);
 }
 
-/* Device views first, then every CPU view after a FLUSH_AND_INVALIDATE of it all. */
-static bool final_check(struct model_run *run)
+/* Waits for every job; then device views first, then every CPU view after an invalidate. */
+static bool final_check(void *arg)
 {
+	struct model_run *run = arg;
 	unsigned int i;
 	int ret;
 
+	if (!wait_idle(run))
+		return false;
 	for (i = 0; i < run->nbos; i++)
 		if (!check_device_view(run, i, 0, run->bos[i].bo.size))
 			return false;
 	for (i = 0; i < run->nbos; i++) {
 		struct model_bo *b = &run->bos[i];
 
-		note(run, "final flush-and-invalidate and read of bo %u", i);
+		ncgpu_model_note(&run->log, "final flush-and-invalidate and read of bo %u", i);
 		ret = __ncgpu_bo_sync_range(run->fd, b->bo.handle, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0,
 				 b->bo.size);
 		if (ret)
-			return fail(run, "final BO_SYNC of bo %u: %s", i, strerror(-ret));
+			return ncgpu_model_fail(&run->log, "final BO_SYNC of bo %u: %s", i,
+						strerror(-ret));
 		ncgpu_model_sync(&b->ref, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE, 0, b->bo.size);
-		if (!compare(run, "final cpu read", i, 0, b->bo.map, b->ref.cpu, b->bo.size))
+		if (!ncgpu_model_compare(&run->log, "final cpu read", i, &run->bos[i].ref, 0,
+					 b->bo.map, b->ref.cpu, b->bo.size))
 			return false;
 	}
 	return true;
@@ -517,13 +463,10 @@ FIXTURE_SETUP(model)
 		NCGPU_SETUP_SKIP("evict_chaos=%d write-backs are unpredictable", run->evict_chaos);
 	run->granule = self->dev.info.sync_granule;
 	run->page = sysconf(_SC_PAGESIZE);
-	run->seed = ncgpu_env_u64("NCGPU_SEED",
-				  (uint64_t)ncgpu_now_ns() ^ ((uint64_t)getpid() << 32));
-	run->rng = run->seed;
-	printf("# seed: %" PRIu64 "\n", run->seed);
-	fflush(stdout);
+	run->log.seed = ncgpu_test_seed();
+	run->rng = run->log.seed;
 	split_views = self->dev.info.coherency == DRM_NCGPU_COHERENCY_NONE;
-	ASSERT_EQ(0, create_bos(run, variant, split_views)) TH_LOG("seed: %" PRIu64, run->seed);
+	ASSERT_EQ(0, create_bos(run, variant, split_views)) TH_LOG("seed: %" PRIu64, run->log.seed);
 }
 
 FIXTURE_TEARDOWN(model)
@@ -534,18 +477,9 @@ FIXTURE_TEARDOWN(model)
 TEST_F_TIMEOUT(model, random_ops_match_reference, 240)
 {
 	struct model_run *run = &self->run;
-	unsigned int ops = ncgpu_env_u64("NCGPU_MODEL_OPS", variant->ops);
-	bool ok = true;
 
-	for (run->op = 0; ok && run->op < ops; run->op++)
-		ok = random_op(run);
-	if (ok)
-		ok = wait_idle(run) && final_check(run);
-	else
-		run->op--;
-	if (!ok)
-		dump_history(run);
-	ASSERT_TRUE(ok) TH_LOG("seed %" PRIu64 ": %s", run->seed, run->error);
+	ASSERT_TRUE(ncgpu_model_run_ops(&run->log, variant->ops, random_op, final_check, run))
+		TH_LOG("seed %" PRIu64 ": %s", run->log.seed, run->log.error);
 }
 
 TEST_HARNESS_MAIN

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Test helpers for jobs: what a BO holds after one, jobs that signal a new
- * syncobj, a fence that only the test signals (through vgem), and what a
- * job's fence says once it has signalled.
+ * Test helpers for jobs: jobs that signal a new syncobj, a fence that only
+ * the test signals (through vgem), and what a job's fence says once it has
+ * signalled.
  */
 #ifndef NCGPU_JOB_TEST_H
 #define NCGPU_JOB_TEST_H
@@ -16,28 +16,6 @@
 #include <unistd.h>
 
 #include "ncgpu_test.h"
-
-/* Whether @len bytes at @p are all @value. */
-static inline bool ncgpu_bytes_equal(const uint8_t *p, uint8_t value, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != value)
-			return false;
-	return true;
-}
-
-/* Whether @len bytes at @p hold a FILL of @value that started at @p. */
-static inline bool ncgpu_is_filled(const uint8_t *p, uint64_t value, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != ncgpu_fill_byte(value, i))
-			return false;
-	return true;
-}
 
 /* A module parameter of ncgpu as a number; -1 when it cannot be read. */
 static inline long ncgpu_module_param_long(const char *name)

@@ -14,12 +14,16 @@
 #define NCGPU_MODEL_H
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ncgpu_drm.h"
+#include "ncgpu_rand.h"
 
 struct ncgpu_model_bo {
 	size_t size;
@@ -141,6 +145,122 @@ static inline void ncgpu_model_evict_all(struct ncgpu_model_bo *bo)
 		return;
 	for (g = 0; g < bo->size / bo->granule; g++)
 		ncgpu_model_flush_granule(bo, g);
+}
+
+
+/*
+ * How a randomized test against the model explains a failure: its seed, its
+ * last operations (noted before each runs) and what went wrong.
+ */
+#define NCGPU_MODEL_HISTORY 32
+
+struct ncgpu_model_log {
+	uint64_t seed;
+	/* The operation running now. */
+	unsigned int op;
+	char history[NCGPU_MODEL_HISTORY][128];
+	char error[256];
+};
+
+/* Records what went wrong in the current operation; returns false. */
+static inline bool __attribute__((format(printf, 2, 3)))
+ncgpu_model_fail(struct ncgpu_model_log *log, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(log->error, sizeof(log->error), "op %u: ", log->op);
+
+	va_start(ap, fmt);
+	vsnprintf(log->error + n, sizeof(log->error) - n, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* Notes what the current operation does, for the history of a failure. */
+static inline void __attribute__((format(printf, 2, 3)))
+ncgpu_model_note(struct ncgpu_model_log *log, const char *fmt, ...)
+{
+	char *slot = log->history[log->op % NCGPU_MODEL_HISTORY];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(slot, sizeof(log->history[0]), fmt, ap);
+	va_end(ap);
+}
+
+static inline void ncgpu_model_dump_history(const struct ncgpu_model_log *log)
+{
+	unsigned int i, first = log->op >= NCGPU_MODEL_HISTORY ?
+				log->op - NCGPU_MODEL_HISTORY + 1 : 0;
+
+	fprintf(stderr, "# seed: %" PRIu64 ", last operations:\n", log->seed);
+	for (i = first; i <= log->op; i++)
+		fprintf(stderr, "#   %5u %s\n", i, log->history[i % NCGPU_MODEL_HISTORY]);
+}
+
+/*
+ * Compares @len bytes that the driver showed of BO number @bo (modelled by
+ * @ref) at @offset with what the model expects.
+ */
+static inline bool ncgpu_model_compare(struct ncgpu_model_log *log, const char *what,
+				       unsigned int bo, const struct ncgpu_model_bo *ref,
+				       uint64_t offset, const uint8_t *seen,
+				       const uint8_t *expected, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (seen[i] != expected[i])
+			return ncgpu_model_fail(log, "%s of bo %u (%s) [%" PRIu64 ", +%zu): byte %"
+						PRIu64 " is 0x%02x, model says 0x%02x", what, bo,
+						ref->split ? "wb" : "one-view", offset, len,
+						offset + i, seen[i], expected[i]);
+	return true;
+}
+
+static inline bool ncgpu_model_ranges_overlap(uint64_t a, uint64_t b, uint64_t len)
+{
+	return len && a < b + len && b < a + len;
+}
+
+/*
+ * Whether a CPU access of a BO (@ref, used by a pending job if @busy) gives
+ * the same result whenever the pending jobs complete: CPU-view accesses of
+ * a BO with two views, writes only without evict_chaos (whose write-backs
+ * depend on the dirty state at a job's completion), and anything on a BO no
+ * pending job uses.
+ */
+static inline bool ncgpu_model_cpu_access_commutes(bool jobs_pending,
+						   const struct ncgpu_model_bo *ref, bool busy,
+						   bool writes, int evict_chaos)
+{
+	if (!jobs_pending)
+		return true;
+	if (!ref->split)
+		return !busy;
+	return !writes || evict_chaos == 0;
+}
+
+/*
+ * Runs @ops operations of @random_op on @run (NCGPU_MODEL_OPS=N overrides
+ * @ops), then @final_check; stops at the first that fails, with log->op at
+ * it, and then dumps the history. Returns whether all matched.
+ */
+static inline bool ncgpu_model_run_ops(struct ncgpu_model_log *log, unsigned int ops,
+				       bool (*random_op)(void *run),
+				       bool (*final_check)(void *run), void *run)
+{
+	bool ok = true;
+
+	ops = ncgpu_env_u64("NCGPU_MODEL_OPS", ops);
+	for (log->op = 0; ok && log->op < ops; log->op++)
+		ok = random_op(run);
+	if (ok)
+		ok = final_check(run);
+	else
+		log->op--;
+	if (!ok)
+		ncgpu_model_dump_history(log);
+	return ok;
 }
 
 #endif /* NCGPU_MODEL_H */

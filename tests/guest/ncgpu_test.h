@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,22 @@
 #define NCGPU_TEST_MIB (1024ull * 1024ull)
 /* The largest element stride of a uAPI array (struct drm_ncgpu_obj_array). */
 #define NCGPU_TEST_MAX_STRIDE 4096u
+
+/*
+ * Copies @count elements of @elem_size bytes into a new array whose elements
+ * are @stride bytes apart, zero between them; free() it.
+ */
+static inline uint8_t *ncgpu_strided_array(const void *elems, size_t elem_size, uint32_t count,
+					   uint32_t stride)
+{
+	uint8_t *array = calloc(count, stride);
+	uint32_t i;
+
+	for (i = 0; array && i < count; i++)
+		memcpy(array + (size_t)i * stride, (const uint8_t *)elems + i * elem_size,
+		       elem_size);
+	return array;
+}
 
 static inline int ncgpu_ioctl(int fd, unsigned long request, void *arg)
 {
@@ -111,21 +128,35 @@ static inline int __ncgpu_bo_query_info(int fd, uint32_t handle, struct drm_ncgp
 	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_QUERY_INFO, info);
 }
 
+static inline int __ncgpu_bo_mmap_offset(int fd, uint32_t handle, uint64_t *offset)
+{
+	struct drm_ncgpu_bo_mmap_offset m = { .handle = handle };
+	int ret = ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_MMAP_OFFSET, &m);
+
+	if (!ret)
+		*offset = m.offset;
+	return ret;
+}
+
+/*
+ * Maps @size bytes of @fd (a DRM file or a dma-buf) at @offset, readable and
+ * writable, shared; returns NULL and sets *err on failure.
+ */
+static inline void *ncgpu_map_shared(int fd, uint64_t offset, size_t size, int *err)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+
+	*err = p == MAP_FAILED ? -errno : 0;
+	return *err ? NULL : p;
+}
+
 /* Maps @size bytes of BO @handle shared; returns NULL and sets *err on failure. */
 static inline void *__ncgpu_bo_map(int fd, uint32_t handle, size_t size, int *err)
 {
-	struct drm_ncgpu_bo_mmap_offset m = { .handle = handle };
-	void *p;
+	uint64_t offset;
 
-	*err = ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_MMAP_OFFSET, &m);
-	if (*err)
-		return NULL;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, m.offset);
-	if (p == MAP_FAILED) {
-		*err = -errno;
-		return NULL;
-	}
-	return p;
+	*err = __ncgpu_bo_mmap_offset(fd, handle, &offset);
+	return *err ? NULL : ncgpu_map_shared(fd, offset, size, err);
 }
 
 static inline int __ncgpu_bo_sync(int fd, const struct drm_ncgpu_bo_sync_op *ops, uint32_t count)
@@ -279,16 +310,6 @@ static inline int ncgpu_open_primary_driver(const char *name)
 	return ncgpu_open_node_of("/dev/dri/card%d", 0, name);
 }
 
-static inline int __ncgpu_bo_mmap_offset(int fd, uint32_t handle, uint64_t *offset)
-{
-	struct drm_ncgpu_bo_mmap_offset m = { .handle = handle };
-	int ret = ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_MMAP_OFFSET, &m);
-
-	if (!ret)
-		*offset = m.offset;
-	return ret;
-}
-
 /* DMA_BUF_IOCTL_SYNC with @flags (DMA_BUF_SYNC_*) on the dma-buf fd @dmabuf. */
 static inline int __dmabuf_sync(int dmabuf, uint64_t flags)
 {
@@ -296,49 +317,6 @@ static inline int __dmabuf_sync(int dmabuf, uint64_t flags)
 
 	return ncgpu_ioctl(dmabuf, DMA_BUF_IOCTL_SYNC, &sync);
 }
-
-/*
- * Fixture helpers: unlike the wrappers above they assert. They exist only
- * when kselftest_harness.h is included before this header.
- */
-#ifdef __KSELFTEST_HARNESS_H
-
-/* An open ncgpu render node and what DEV_QUERY reported about it. */
-struct ncgpu_test_device {
-	int fd;
-	struct drm_ncgpu_dev_info info;
-};
-
-/*
- * SKIP() for a FIXTURE_SETUP. The 6.1 harness still runs the test body after
- * a SKIP(return) in a setup, so jump back to the harness instead.
- */
-#define NCGPU_SETUP_SKIP(fmt, ...) SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
-
-/*
- * Opens ncgpu for a test. Skips the test when the module is not loaded, but
- * fails it when the module is loaded without a render node named "ncgpu".
- */
-static inline void ncgpu_test_device_setup(struct __test_metadata *_metadata,
-				      struct ncgpu_test_device *dev)
-{
-	int ret;
-
-	dev->fd = ncgpu_open();
-	if (dev->fd < 0 && !ncgpu_module_loaded("ncgpu"))
-		NCGPU_SETUP_SKIP("ncgpu module not loaded");
-	ASSERT_LE(0, dev->fd) TH_LOG("ncgpu is loaded but no render node is named ncgpu");
-	ret = __ncgpu_dev_query_info(dev->fd, &dev->info);
-	ASSERT_EQ(0, ret) TH_LOG("DEV_QUERY failed: %s", strerror(-ret));
-}
-
-/* A fixture holding one open ncgpu device as self->dev. */
-#define NCGPU_DEVICE_FIXTURE(name) \
-	FIXTURE(name) { struct ncgpu_test_device dev; }; \
-	FIXTURE_SETUP(name) { ncgpu_test_device_setup(_metadata, &self->dev); } \
-	FIXTURE_TEARDOWN(name) { close(self->dev.fd); }
-
-#endif /* __KSELFTEST_HARNESS_H */
 
 #define NCGPU_TEST_NSEC_PER_MSEC 1000000ll
 #define NCGPU_TEST_NSEC_PER_SEC 1000000000ll
@@ -406,6 +384,67 @@ static inline int ncgpu_fill_wait(int fd, uint32_t dst, uint64_t offset, uint64_
 static inline uint8_t ncgpu_fill_byte(uint64_t value, uint64_t i)
 {
 	return (uint8_t)(value >> (8 * (i % 8)));
+}
+
+/* Whether @len bytes at @p hold a FILL of @value that started at @p. */
+static inline bool ncgpu_is_filled(const uint8_t *p, uint64_t value, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != ncgpu_fill_byte(value, i))
+			return false;
+	return true;
+}
+
+/* Offset of the first byte of @buf that is not @value, or -1. */
+static inline long ncgpu_first_byte_not(const void *buf, size_t len, uint8_t value)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != value)
+			return (long)i;
+	return -1;
+}
+
+/* Whether @len bytes at @p are all @value. */
+static inline bool ncgpu_bytes_equal(const uint8_t *p, uint8_t value, size_t len)
+{
+	return ncgpu_first_byte_not(p, len, value) < 0;
+}
+
+/* Word @i of the pattern that @seed names; no two words of it are alike. */
+static inline uint64_t ncgpu_pattern_word(uint64_t seed, size_t i)
+{
+	return seed ^ (i * 0x9e3779b97f4a7c15ull);
+}
+
+static inline void ncgpu_fill_pattern(void *buf, size_t len, uint64_t seed)
+{
+	uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		w[i] = ncgpu_pattern_word(seed, i);
+}
+
+/* Byte offset of the first word of @buf that breaks the pattern, or -1. */
+static inline long ncgpu_pattern_mismatch(const void *buf, size_t len, uint64_t seed)
+{
+	const uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		if (w[i] != ncgpu_pattern_word(seed, i))
+			return (long)(i * sizeof(*w));
+	return -1;
+}
+
+static inline size_t ncgpu_page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
 /* A BO with its CPU mapping (NULL for NO_MMAP BOs); @size is a page multiple. */
@@ -501,17 +540,9 @@ static inline int __dumb_create(int fd, uint64_t size, uint32_t *handle)
 static inline void *__dumb_map(int fd, uint32_t handle, size_t size, int *err)
 {
 	struct drm_mode_map_dumb m = { .handle = handle };
-	void *p;
 
 	*err = ncgpu_ioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &m);
-	if (*err)
-		return NULL;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, m.offset);
-	if (p == MAP_FAILED) {
-		*err = -errno;
-		return NULL;
-	}
-	return p;
+	return *err ? NULL : ncgpu_map_shared(fd, m.offset, size, err);
 }
 
 /*
@@ -586,12 +617,12 @@ static inline int ncgpu_guess_offsets(int fd, size_t size, ncgpu_make_bos_fn mak
 /* mmap() of @size bytes of the DRM file @fd at @offset: 0 (unmapped again) or -errno. */
 static inline int ncgpu_try_mmap(int fd, uint64_t offset, size_t size)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+	int err;
+	void *p = ncgpu_map_shared(fd, offset, size, &err);
 
-	if (p == MAP_FAILED)
-		return -errno;
-	munmap(p, size);
-	return 0;
+	if (p)
+		munmap(p, size);
+	return err;
 }
 
 /* A counter of /proc/vmstat or a field of /proc/meminfo (in KiB), or -1. */
@@ -711,5 +742,125 @@ static inline int ncgpu_kmsg_is_machine_noise(const char *text)
 	/* CONFIG_DEBUG_STACK_USAGE: "kworker/dying (8) used greatest stack depth: ..." */
 	return strstr(text, " used greatest stack depth: ") != NULL;
 }
+
+/*
+ * Fixture helpers: unlike the wrappers above they assert. They exist only
+ * when kselftest_harness.h is included before this header.
+ */
+#ifdef __KSELFTEST_HARNESS_H
+
+/* An open ncgpu render node and what DEV_QUERY reported about it. */
+struct ncgpu_test_device {
+	int fd;
+	struct drm_ncgpu_dev_info info;
+};
+
+/*
+ * SKIP() for a FIXTURE_SETUP. The 6.1 harness still runs the test body after
+ * a SKIP(return) in a setup, so jump back to the harness instead.
+ */
+#define NCGPU_SETUP_SKIP(fmt, ...) SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
+
+/*
+ * Opens ncgpu for a test. Skips the test when the module is not loaded, but
+ * fails it when the module is loaded without a render node named "ncgpu".
+ */
+static inline void ncgpu_test_device_setup(struct __test_metadata *_metadata,
+				      struct ncgpu_test_device *dev)
+{
+	int ret;
+
+	dev->fd = ncgpu_open();
+	if (dev->fd < 0 && !ncgpu_module_loaded("ncgpu"))
+		NCGPU_SETUP_SKIP("ncgpu module not loaded");
+	ASSERT_LE(0, dev->fd) TH_LOG("ncgpu is loaded but no render node is named ncgpu");
+	ret = __ncgpu_dev_query_info(dev->fd, &dev->info);
+	ASSERT_EQ(0, ret) TH_LOG("DEV_QUERY failed: %s", strerror(-ret));
+}
+
+/* A fixture holding one open ncgpu device as self->dev. */
+#define NCGPU_DEVICE_FIXTURE(name) \
+	FIXTURE(name) { struct ncgpu_test_device dev; }; \
+	FIXTURE_SETUP(name) { ncgpu_test_device_setup(_metadata, &self->dev); } \
+	FIXTURE_TEARDOWN(name) { close(self->dev.fd); }
+
+static inline bool ncgpu_io_coherent(const struct ncgpu_test_device *dev)
+{
+	return dev->info.coherency == DRM_NCGPU_COHERENCY_IO;
+}
+
+/* Whether write-back BOs have separate CPU and device views. */
+static inline bool ncgpu_wb_views_split(const struct ncgpu_test_device *dev)
+{
+	return dev->info.coherency == DRM_NCGPU_COHERENCY_NONE;
+}
+
+static inline uint32_t ncgpu_test_bo_create(struct __test_metadata *_metadata, int fd,
+					    uint64_t size, uint32_t flags)
+{
+	uint32_t handle = 0;
+	int ret = __ncgpu_bo_create(fd, size, flags, &handle);
+
+	ASSERT_EQ(0, ret) TH_LOG("BO_CREATE(size %llu, flags %#x): %s",
+				 (unsigned long long)size, flags, strerror(-ret));
+	return handle;
+}
+
+static inline void *ncgpu_test_bo_map(struct __test_metadata *_metadata, int fd,
+				      uint32_t handle, size_t size)
+{
+	int err = 0;
+	void *map = __ncgpu_bo_map(fd, handle, size, &err);
+
+	ASSERT_NE(NULL, map) TH_LOG("mapping BO %u: %s", handle, strerror(-err));
+	return map;
+}
+
+static inline struct drm_ncgpu_bo_query_info
+ncgpu_test_bo_query_info(struct __test_metadata *_metadata, int fd, uint32_t handle)
+{
+	struct drm_ncgpu_bo_query_info info;
+	int ret = __ncgpu_bo_query_info(fd, handle, &info);
+
+	ASSERT_EQ(0, ret) TH_LOG("BO_QUERY_INFO(%u): %s", handle, strerror(-ret));
+	return info;
+}
+
+/*
+ * The base of a fixture about a write-back BO: an open device, the BO and a
+ * write-combined probe BO of the same size, into which
+ * ncgpu_read_device_view() copies the write-back BO's device view.
+ */
+struct ncgpu_wb_fixture {
+	struct ncgpu_test_device dev;
+	int fd;
+	size_t granule;
+	/* Whether WB BOs have separate CPU and device views. */
+	bool split;
+	struct ncgpu_mapped_bo wb;
+	struct ncgpu_mapped_bo probe;
+};
+
+/* Opens ncgpu and creates the BOs of @f, big enough for @granules sync granules. */
+static inline void ncgpu_wb_fixture_setup(struct __test_metadata *_metadata,
+					  struct ncgpu_wb_fixture *f, size_t granules)
+{
+	size_t page = ncgpu_page_size(), size;
+
+	ncgpu_test_device_setup(_metadata, &f->dev);
+	f->fd = f->dev.fd;
+	f->granule = f->dev.info.sync_granule;
+	f->split = ncgpu_wb_views_split(&f->dev);
+	size = (granules * f->granule + page - 1) / page * page;
+	ASSERT_EQ(0, ncgpu_mapped_bo_create(f->fd, size, DRM_NCGPU_BO_WB_MMAP, &f->wb));
+	ASSERT_EQ(0, ncgpu_mapped_bo_create(f->fd, size, 0, &f->probe));
+}
+
+static inline int ncgpu_read_device_view(const struct ncgpu_wb_fixture *f)
+{
+	return ncgpu_copy_wait(f->fd, f->probe.handle, 0, f->wb.handle, 0, f->wb.size);
+}
+
+#endif /* __KSELFTEST_HARNESS_H */
 
 #endif /* NCGPU_TEST_H */

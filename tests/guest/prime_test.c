@@ -17,88 +17,10 @@
 #define WAIT_NS 10000000000ll
 #define STALL_US 500000
 
-static size_t page_size(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
-static bool io_coherent(const struct ncgpu_test_device *dev)
-{
-	return dev->info.coherency == DRM_NCGPU_COHERENCY_IO;
-}
-
 /* The flags of a BO that can be exported, preferring non-zero create flags. */
 static uint32_t exportable_flags(const struct ncgpu_test_device *dev)
 {
-	return io_coherent(dev) ? DRM_NCGPU_BO_WB_MMAP : 0;
-}
-
-static uint64_t pattern_word(uint64_t seed, size_t i)
-{
-	return seed ^ (i * 0x9e3779b97f4a7c15ull);
-}
-
-static void fill_pattern(void *buf, size_t len, uint64_t seed)
-{
-	uint64_t *w = buf;
-	size_t i;
-
-	for (i = 0; i < len / sizeof(*w); i++)
-		w[i] = pattern_word(seed, i);
-}
-
-/* Byte offset of the first word of @buf that breaks the pattern, or -1. */
-static long pattern_mismatch(const void *buf, size_t len, uint64_t seed)
-{
-	const uint64_t *w = buf;
-	size_t i;
-
-	for (i = 0; i < len / sizeof(*w); i++)
-		if (w[i] != pattern_word(seed, i))
-			return (long)(i * sizeof(*w));
-	return -1;
-}
-
-/* Offset of the first byte of @buf that is not @value, or -1. */
-static long first_byte_not(const void *buf, size_t len, uint8_t value)
-{
-	const uint8_t *p = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != value)
-			return (long)i;
-	return -1;
-}
-
-static uint32_t create_bo(struct __test_metadata *_metadata, int fd, uint64_t size,
-			  uint32_t flags)
-{
-	uint32_t handle = 0;
-	int ret = __ncgpu_bo_create(fd, size, flags, &handle);
-
-	ASSERT_EQ(0, ret) TH_LOG("BO_CREATE(size %llu, flags %#x): %s",
-				 (unsigned long long)size, flags, strerror(-ret));
-	return handle;
-}
-
-static void *map_bo(struct __test_metadata *_metadata, int fd, uint32_t handle, size_t size)
-{
-	int err = 0;
-	void *map = __ncgpu_bo_map(fd, handle, size, &err);
-
-	ASSERT_NE(NULL, map) TH_LOG("mapping BO %u: %s", handle, strerror(-err));
-	return map;
-}
-
-static struct drm_ncgpu_bo_query_info query_bo(struct __test_metadata *_metadata, int fd,
-					       uint32_t handle)
-{
-	struct drm_ncgpu_bo_query_info info;
-	int ret = __ncgpu_bo_query_info(fd, handle, &info);
-
-	ASSERT_EQ(0, ret) TH_LOG("BO_QUERY_INFO(%u): %s", handle, strerror(-ret));
-	return info;
+	return ncgpu_io_coherent(dev) ? DRM_NCGPU_BO_WB_MMAP : 0;
 }
 
 static int export_bo(struct __test_metadata *_metadata, int fd, uint32_t handle)
@@ -174,7 +96,7 @@ TEST_F(prime, export_of_wc_bo_has_bo_size)
 
 TEST_F(prime, export_rejects_bad_handle)
 {
-	uint32_t closed = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	uint32_t closed = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, 0);
 	int dmabuf;
 
 	ASSERT_EQ(0, __gem_close(self->dev.fd, closed));
@@ -184,11 +106,12 @@ TEST_F(prime, export_rejects_bad_handle)
 
 TEST_F(prime, export_of_wb_bo_only_when_io_coherent)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE,
+					       DRM_NCGPU_BO_WB_MMAP);
 	int dmabuf = -1;
 	int ret = __prime_handle_to_fd(self->dev.fd, handle, &dmabuf);
 
-	if (!io_coherent(&self->dev)) {
+	if (!ncgpu_io_coherent(&self->dev)) {
 		EXPECT_EQ(-EINVAL, ret) TH_LOG("a cached BO of a non-coherent device was exported");
 	} else {
 		ASSERT_EQ(0, ret) TH_LOG("IO-coherent device refused to export a WB BO");
@@ -200,7 +123,7 @@ TEST_F(prime, export_of_wb_bo_only_when_io_coherent)
 
 TEST_F(prime, self_import_gives_same_handle)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, 0);
 	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
 
 	EXPECT_EQ(handle, import_dmabuf(_metadata, self->dev.fd, dmabuf));
@@ -211,8 +134,9 @@ TEST_F(prime, self_import_gives_same_handle)
 TEST_F(prime, import_in_other_file_is_same_bo_not_imported)
 {
 	uint32_t flags = exportable_flags(&self->dev);
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, flags);
-	struct drm_ncgpu_bo_query_info own = query_bo(_metadata, self->dev.fd, handle);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, flags);
+	struct drm_ncgpu_bo_query_info own =
+		ncgpu_test_bo_query_info(_metadata, self->dev.fd, handle);
 	struct drm_ncgpu_bo_query_info other_info;
 	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
 	int other = ncgpu_open();
@@ -220,7 +144,7 @@ TEST_F(prime, import_in_other_file_is_same_bo_not_imported)
 
 	ASSERT_LE(0, other);
 	other_handle = import_dmabuf(_metadata, other, dmabuf);
-	other_info = query_bo(_metadata, other, other_handle);
+	other_info = ncgpu_test_bo_query_info(_metadata, other, other_handle);
 	EXPECT_EQ(0u, other_info.extra_flags & DRM_NCGPU_BO_IS_IMPORTED)
 		TH_LOG("an ncgpu export came back as a foreign import");
 	EXPECT_EQ(own.extra_flags, other_info.extra_flags);
@@ -232,7 +156,7 @@ TEST_F(prime, import_in_other_file_is_same_bo_not_imported)
 TEST_F(prime, import_in_other_file_shares_data)
 {
 	uint32_t flags = exportable_flags(&self->dev);
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, flags);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, flags);
 	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
 	int other = ncgpu_open();
 	uint32_t other_handle;
@@ -240,13 +164,13 @@ TEST_F(prime, import_in_other_file_shares_data)
 
 	ASSERT_LE(0, other);
 	other_handle = import_dmabuf(_metadata, other, dmabuf);
-	own_map = map_bo(_metadata, self->dev.fd, handle, BO_SIZE);
-	other_map = map_bo(_metadata, other, other_handle, BO_SIZE);
-	fill_pattern(own_map, BO_SIZE, SEED);
-	EXPECT_EQ(-1, pattern_mismatch(other_map, BO_SIZE, SEED))
+	own_map = ncgpu_test_bo_map(_metadata, self->dev.fd, handle, BO_SIZE);
+	other_map = ncgpu_test_bo_map(_metadata, other, other_handle, BO_SIZE);
+	ncgpu_fill_pattern(own_map, BO_SIZE, SEED);
+	EXPECT_EQ(-1, ncgpu_pattern_mismatch(other_map, BO_SIZE, SEED))
 		TH_LOG("the importing file does not see the exporter's writes");
-	fill_pattern(other_map, BO_SIZE, ~SEED);
-	EXPECT_EQ(-1, pattern_mismatch(own_map, BO_SIZE, ~SEED))
+	ncgpu_fill_pattern(other_map, BO_SIZE, ~SEED);
+	EXPECT_EQ(-1, ncgpu_pattern_mismatch(own_map, BO_SIZE, ~SEED))
 		TH_LOG("the exporting file does not see the importer's writes");
 	munmap(own_map, BO_SIZE);
 	munmap(other_map, BO_SIZE);
@@ -256,7 +180,7 @@ TEST_F(prime, import_in_other_file_shares_data)
 
 TEST_F(prime, reimport_into_exporting_file_gives_original_handle)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, 0);
 	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
 	int other = ncgpu_open();
 	int other_dmabuf;
@@ -273,21 +197,21 @@ TEST_F(prime, reimport_into_exporting_file_gives_original_handle)
 
 TEST_F(prime, dmabuf_mmap_shows_bo_data)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, 0);
 	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
-	void *bo_map = map_bo(_metadata, self->dev.fd, handle, BO_SIZE);
+	void *bo_map = ncgpu_test_bo_map(_metadata, self->dev.fd, handle, BO_SIZE);
 	void *buf_map = map_dmabuf(_metadata, dmabuf, BO_SIZE);
 
-	fill_pattern(bo_map, BO_SIZE, SEED);
+	ncgpu_fill_pattern(bo_map, BO_SIZE, SEED);
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	EXPECT_EQ(-1, pattern_mismatch(buf_map, BO_SIZE, SEED))
+	EXPECT_EQ(-1, ncgpu_pattern_mismatch(buf_map, BO_SIZE, SEED))
 		TH_LOG("the dma-buf mapping does not show the BO's data");
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
-	fill_pattern(buf_map, BO_SIZE, ~SEED);
+	ncgpu_fill_pattern(buf_map, BO_SIZE, ~SEED);
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
-	EXPECT_EQ(-1, pattern_mismatch(bo_map, BO_SIZE, ~SEED))
+	EXPECT_EQ(-1, ncgpu_pattern_mismatch(bo_map, BO_SIZE, ~SEED))
 		TH_LOG("the BO mapping does not show writes through the dma-buf");
 	munmap(buf_map, BO_SIZE);
 	munmap(bo_map, BO_SIZE);
@@ -297,7 +221,7 @@ TEST_F(prime, dmabuf_mmap_shows_bo_data)
 TEST_F(prime, dmabuf_sync_start_and_end_succeed)
 {
 	const uint64_t access[] = { DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE, DMA_BUF_SYNC_RW };
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, 0);
 	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
 	size_t i;
 
@@ -316,7 +240,7 @@ TEST_F(prime, dmabuf_sync_rejects_bad_flags)
 		DMA_BUF_SYNC_START, DMA_BUF_SYNC_END, 1ull << 3,
 		DMA_BUF_SYNC_READ | (1ull << 3), DMA_BUF_SYNC_RW | (1ull << 63),
 	};
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, 0);
 	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
 	size_t i;
 
@@ -329,7 +253,7 @@ TEST_F(prime, dmabuf_sync_rejects_bad_flags)
 
 TEST_F(prime, dmabuf_sync_waits_for_device_job)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, 0);
 	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
 	void *buf_map = map_dmabuf(_metadata, dmabuf, BO_SIZE);
 
@@ -337,7 +261,7 @@ TEST_F(prime, dmabuf_sync_waits_for_device_job)
 	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->dev.fd, handle, 0))
 		TH_LOG("the stalled job already finished, nothing to wait for");
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	EXPECT_EQ(-1, first_byte_not(buf_map, BO_SIZE, 0x5a))
+	EXPECT_EQ(-1, ncgpu_first_byte_not(buf_map, BO_SIZE, 0x5a))
 		TH_LOG("SYNC_START returned before the device job wrote the BO");
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	munmap(buf_map, BO_SIZE);
@@ -346,21 +270,22 @@ TEST_F(prime, dmabuf_sync_waits_for_device_job)
 
 TEST_F(prime, new_exported_bo_reads_zero_through_dmabuf)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
-	void *map = map_bo(_metadata, self->dev.fd, handle, BO_SIZE);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, 0);
+	void *map = ncgpu_test_bo_map(_metadata, self->dev.fd, handle, BO_SIZE);
 	int dmabuf;
 	long at;
 
 	/* Leave a secret in freed memory first. */
-	fill_pattern(map, BO_SIZE, SEED);
+	ncgpu_fill_pattern(map, BO_SIZE, SEED);
 	munmap(map, BO_SIZE);
 	ASSERT_EQ(0, __gem_close(self->dev.fd, handle));
 
-	handle = create_bo(_metadata, self->dev.fd, BO_SIZE, exportable_flags(&self->dev));
+	handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE,
+				      exportable_flags(&self->dev));
 	dmabuf = export_bo(_metadata, self->dev.fd, handle);
 	map = map_dmabuf(_metadata, dmabuf, BO_SIZE);
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	at = first_byte_not(map, BO_SIZE, 0);
+	at = ncgpu_first_byte_not(map, BO_SIZE, 0);
 	EXPECT_EQ(-1, at) TH_LOG("byte %ld of a new BO's dma-buf is not zero", at);
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	munmap(map, BO_SIZE);
@@ -369,32 +294,32 @@ TEST_F(prime, new_exported_bo_reads_zero_through_dmabuf)
 
 TEST_F(prime, dmabuf_mapping_outlives_fd_and_handle)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, 0);
 	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
 	void *buf_map = map_dmabuf(_metadata, dmabuf, BO_SIZE);
-	void *bo_map = map_bo(_metadata, self->dev.fd, handle, BO_SIZE);
+	void *bo_map = ncgpu_test_bo_map(_metadata, self->dev.fd, handle, BO_SIZE);
 
-	fill_pattern(buf_map, BO_SIZE, SEED);
+	ncgpu_fill_pattern(buf_map, BO_SIZE, SEED);
 	ASSERT_EQ(0, close(dmabuf));
 	ASSERT_EQ(0, __gem_close(self->dev.fd, handle));
 	ASSERT_EQ(-ENOENT, __prime_handle_to_fd(self->dev.fd, handle, &dmabuf))
 		TH_LOG("GEM_CLOSE left the handle alive");
 
-	EXPECT_EQ(-1, pattern_mismatch(buf_map, BO_SIZE, SEED));
-	fill_pattern(buf_map, BO_SIZE, ~SEED);
-	EXPECT_EQ(-1, pattern_mismatch(bo_map, BO_SIZE, ~SEED))
+	EXPECT_EQ(-1, ncgpu_pattern_mismatch(buf_map, BO_SIZE, SEED));
+	ncgpu_fill_pattern(buf_map, BO_SIZE, ~SEED);
+	EXPECT_EQ(-1, ncgpu_pattern_mismatch(bo_map, BO_SIZE, ~SEED))
 		TH_LOG("the two mappings no longer share memory");
 	ASSERT_EQ(0, munmap(bo_map, BO_SIZE));
-	EXPECT_EQ(-1, pattern_mismatch(buf_map, BO_SIZE, ~SEED))
+	EXPECT_EQ(-1, ncgpu_pattern_mismatch(buf_map, BO_SIZE, ~SEED))
 		TH_LOG("unmapping the BO mapping broke the dma-buf mapping");
 	ASSERT_EQ(0, munmap(buf_map, BO_SIZE));
 }
 
 TEST_F(prime, dmabuf_mmap_beyond_size_fails)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, 0);
 	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
-	size_t size = BO_SIZE + page_size();
+	size_t size = BO_SIZE + ncgpu_page_size();
 	void *map;
 
 	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf, 0);
@@ -468,7 +393,8 @@ TEST_F(prime_vgem, vgem_import_is_flagged_imported)
 {
 	struct vgem_bo bo = vgem_create(_metadata, self->vgem);
 	uint32_t handle = import_vgem_bo(_metadata, self, bo);
-	struct drm_ncgpu_bo_query_info info = query_bo(_metadata, self->dev.fd, handle);
+	struct drm_ncgpu_bo_query_info info =
+		ncgpu_test_bo_query_info(_metadata, self->dev.fd, handle);
 
 	EXPECT_EQ((uint32_t)DRM_NCGPU_BO_IS_IMPORTED, info.extra_flags & DRM_NCGPU_BO_IS_IMPORTED);
 	EXPECT_EQ(0u, info.create_flags);
@@ -493,7 +419,7 @@ struct refused_bos {
 
 static size_t refused_bos_size(const struct refused_bos *r)
 {
-	return (r->no_mmap ? 4 * page_size() : 0) + (r->import ? VGEM_BO_SIZE : 0);
+	return (r->no_mmap ? 4 * ncgpu_page_size() : 0) + (r->import ? VGEM_BO_SIZE : 0);
 }
 
 static int make_refused_bos(int fd, void *arg)
@@ -504,7 +430,7 @@ static int make_refused_bos(int fd, void *arg)
 	int ret = 0;
 
 	if (r->no_mmap)
-		ret = __ncgpu_bo_create(fd, 4 * page_size(), DRM_NCGPU_BO_NO_MMAP, &handle);
+		ret = __ncgpu_bo_create(fd, 4 * ncgpu_page_size(), DRM_NCGPU_BO_NO_MMAP, &handle);
 	if (!ret && r->import)
 		ret = ncgpu_foreign_bo_create(fd, r->vgem, VGEM_BO_SIZE, &foreign);
 	return ret;
@@ -529,7 +455,7 @@ TEST_F(prime_vgem, vgem_import_cannot_be_mapped_through_its_guessed_offset)
 	uint64_t offset = guess_offsets(_metadata, self->dev.fd, &r);
 
 	EXPECT_EQ(-EINVAL, ncgpu_try_mmap(self->dev.fd, offset, VGEM_BO_SIZE));
-	EXPECT_EQ(-EINVAL, ncgpu_try_mmap(self->dev.fd, offset, page_size()));
+	EXPECT_EQ(-EINVAL, ncgpu_try_mmap(self->dev.fd, offset, ncgpu_page_size()));
 }
 
 /*
@@ -541,7 +467,7 @@ TEST_F(prime_vgem, no_page_offset_between_two_bos_maps_a_refused_bo)
 {
 	struct refused_bos r = { .vgem = self->vgem, .no_mmap = true, .import = true };
 	uint64_t first = guess_offsets(_metadata, self->dev.fd, &r), offset;
-	size_t page = page_size(), size = refused_bos_size(&r);
+	size_t page = ncgpu_page_size(), size = refused_bos_size(&r);
 	unsigned int mapped = 0;
 
 	for (offset = first; offset < first + size; offset += page) {
@@ -562,15 +488,15 @@ TEST_F(prime_vgem, device_reads_vgem_import)
 	void *dst_map;
 	int ret;
 
-	fill_pattern(vgem_map_ptr, bo.size, SEED);
+	ncgpu_fill_pattern(vgem_map_ptr, bo.size, SEED);
 	src = import_vgem_bo(_metadata, self, bo);
-	dst = create_bo(_metadata, self->dev.fd, bo.size, 0);
+	dst = ncgpu_test_bo_create(_metadata, self->dev.fd, bo.size, 0);
 	copy = ncgpu_cmd_copy(dst, 0, src, 0, bo.size);
 	ret = __ncgpu_submit(self->dev.fd, &copy, 1, 0, 0);
 	ASSERT_EQ(0, ret) TH_LOG("SUBMIT: %s", strerror(-ret));
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->dev.fd, dst, WAIT_NS));
-	dst_map = map_bo(_metadata, self->dev.fd, dst, bo.size);
-	EXPECT_EQ(-1, pattern_mismatch(dst_map, bo.size, SEED))
+	dst_map = ncgpu_test_bo_map(_metadata, self->dev.fd, dst, bo.size);
+	EXPECT_EQ(-1, ncgpu_pattern_mismatch(dst_map, bo.size, SEED))
 		TH_LOG("the device did not read the vgem BO's data");
 	munmap(dst_map, bo.size);
 	munmap(vgem_map_ptr, bo.size);
@@ -587,7 +513,7 @@ TEST_F(prime_vgem, vgem_dmabuf_sync_waits_for_device_write)
 	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->dev.fd, handle, 0))
 		TH_LOG("the stalled job already finished, nothing to wait for");
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	EXPECT_EQ(-1, first_byte_not(map, bo.size, 0xc3))
+	EXPECT_EQ(-1, ncgpu_first_byte_not(map, bo.size, 0xc3))
 		TH_LOG("vgem's dma-buf does not show the finished device write");
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	munmap(map, bo.size);
@@ -596,17 +522,17 @@ TEST_F(prime_vgem, vgem_dmabuf_sync_waits_for_device_write)
 
 TEST_F(prime_vgem, ncgpu_export_imports_into_vgem)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
-	void *bo_map = map_bo(_metadata, self->dev.fd, handle, BO_SIZE);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, 0);
+	void *bo_map = ncgpu_test_bo_map(_metadata, self->dev.fd, handle, BO_SIZE);
 	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
 	uint32_t vgem_handle = import_dmabuf(_metadata, self->vgem, dmabuf);
 	void *buf_map;
 
 	EXPECT_NE(0u, vgem_handle);
-	fill_pattern(bo_map, BO_SIZE, SEED);
+	ncgpu_fill_pattern(bo_map, BO_SIZE, SEED);
 	buf_map = map_dmabuf(_metadata, dmabuf, BO_SIZE);
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	EXPECT_EQ(-1, pattern_mismatch(buf_map, BO_SIZE, SEED))
+	EXPECT_EQ(-1, ncgpu_pattern_mismatch(buf_map, BO_SIZE, SEED))
 		TH_LOG("the dma-buf does not show data written through ncgpu");
 	dmabuf_sync(_metadata, dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	munmap(buf_map, BO_SIZE);
@@ -616,7 +542,7 @@ TEST_F(prime_vgem, ncgpu_export_imports_into_vgem)
 
 TEST_F(prime_vgem, roundtrip_through_vgem_gives_original_handle)
 {
-	uint32_t handle = create_bo(_metadata, self->dev.fd, BO_SIZE, 0);
+	uint32_t handle = ncgpu_test_bo_create(_metadata, self->dev.fd, BO_SIZE, 0);
 	int dmabuf = export_bo(_metadata, self->dev.fd, handle);
 	uint32_t vgem_handle = import_dmabuf(_metadata, self->vgem, dmabuf);
 	int vgem_dmabuf;
@@ -626,7 +552,7 @@ TEST_F(prime_vgem, roundtrip_through_vgem_gives_original_handle)
 	vgem_dmabuf = export_bo(_metadata, self->vgem, vgem_handle);
 	back = import_dmabuf(_metadata, self->dev.fd, vgem_dmabuf);
 	EXPECT_EQ(handle, back);
-	EXPECT_EQ(0u, query_bo(_metadata, self->dev.fd, back).extra_flags &
+	EXPECT_EQ(0u, ncgpu_test_bo_query_info(_metadata, self->dev.fd, back).extra_flags &
 		      DRM_NCGPU_BO_IS_IMPORTED);
 	close(vgem_dmabuf);
 }

@@ -209,16 +209,6 @@ TEST_F(sparse, job_writing_untouched_bo_grows_only_the_device_view_by_a_page)
 }
 
 /* Whether @len bytes at @p are the bytes a FILL of FILL_VALUE writes. */
-static bool is_filled(const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != ncgpu_fill_byte(FILL_VALUE, i))
-			return false;
-	return true;
-}
-
 static bool is_zero(const uint8_t *p, size_t len)
 {
 	return !len || (!p[0] && !memcmp(p, p + 1, len - 1));
@@ -255,7 +245,7 @@ TEST_F(sparse, device_write_to_untouched_page_reaches_cpu_through_invalidate)
 	ASSERT_NE(NULL, page);
 	page += TOUCHED_PAGE * self->page;
 	EXPECT_TRUE(is_zero(page, 128));
-	EXPECT_TRUE(is_filled(page + 128, 64));
+	EXPECT_TRUE(ncgpu_is_filled(page + 128, FILL_VALUE, 64));
 	EXPECT_TRUE(is_zero(page + 192, self->page - 192));
 }
 
@@ -280,7 +270,7 @@ TEST_F(sparse, flush_of_untouched_page_keeps_device_data)
 	ASSERT_EQ(0, ncgpu_fill_wait(self->fd, bo, at, 64, FILL_VALUE));
 	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, bo, FLUSH, 0, SMALL_BO_SIZE));
 	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->probe.handle, 0, bo, at, 64));
-	ASSERT_TRUE(is_filled(self->probe.map, 64));
+	ASSERT_TRUE(ncgpu_is_filled(self->probe.map, FILL_VALUE, 64));
 }
 
 TEST_HARNESS_MAIN

@@ -361,24 +361,13 @@ TEST_F(submit, stride_above_cmd_size_with_nonzero_tail_is_e2big)
 	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
 }
 
-/* @count commands at @stride bytes from each other, zero between them; free() it. */
-static uint8_t *strided_cmds(const struct drm_ncgpu_cmd *cmds, uint32_t count, uint32_t stride)
-{
-	uint8_t *array = calloc(count, stride);
-	uint32_t i;
-
-	for (i = 0; array && i < count; i++)
-		memcpy(array + (size_t)i * stride, &cmds[i], sizeof(cmds[i]));
-	return array;
-}
-
 TEST_F(submit, stride_4096_is_ok)
 {
 	struct drm_ncgpu_cmd cmds[2] = {
 		ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE),
 		ncgpu_cmd_fill(self->y.handle, 0, BO_SIZE, FILL_VALUE),
 	};
-	uint8_t *array = strided_cmds(cmds, 2, MAX_STRIDE);
+	uint8_t *array = ncgpu_strided_array(cmds, sizeof(*cmds), 2, MAX_STRIDE);
 
 	ASSERT_NE(NULL, array);
 	ASSERT_EQ(0, submit_array(self->fd, MAX_STRIDE, 2, array));
@@ -396,7 +385,7 @@ TEST_F(submit, stride_above_4096_is_e2big_and_runs_nothing)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(strides); i++) {
-		array = strided_cmds(cmds, 1, strides[i]);
+		array = ncgpu_strided_array(cmds, sizeof(*cmds), 1, strides[i]);
 		ASSERT_NE(NULL, array);
 		EXPECT_EQ(-E2BIG, submit_array(self->fd, strides[i], 1, array))
 			TH_LOG("stride %u", strides[i]);

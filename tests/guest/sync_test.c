@@ -23,33 +23,18 @@ struct padded_op {
 };
 
 FIXTURE(bo_sync) {
-	struct ncgpu_test_device dev;
-	int fd;
-	size_t granule;
-	/* Whether WB BOs have separate CPU and device views. */
-	bool split;
-	/* A write-back BO of at least four granules. */
-	struct ncgpu_mapped_bo wb;
-	/* A write-combined BO of the same size, to read the device view. */
-	struct ncgpu_mapped_bo probe;
+	/* Its write-back BO holds at least four granules. */
+	struct ncgpu_wb_fixture base;
 };
 
 FIXTURE_SETUP(bo_sync)
 {
-	size_t page = sysconf(_SC_PAGESIZE), size;
-
-	ncgpu_test_device_setup(_metadata, &self->dev);
-	self->fd = self->dev.fd;
-	self->granule = self->dev.info.sync_granule;
-	self->split = self->dev.info.coherency == DRM_NCGPU_COHERENCY_NONE;
-	size = (4 * self->granule + page - 1) / page * page;
-	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, size, DRM_NCGPU_BO_WB_MMAP, &self->wb));
-	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, size, 0, &self->probe));
+	ncgpu_wb_fixture_setup(_metadata, &self->base, 4);
 }
 
 FIXTURE_TEARDOWN(bo_sync)
 {
-	close(self->fd);
+	close(self->base.fd);
 }
 
 static int sync_array(int fd, uint32_t stride, uint32_t count, const void *array)
@@ -71,23 +56,6 @@ static struct drm_ncgpu_bo_sync_op sync_op(uint32_t handle, uint32_t type, uint6
 	return op;
 }
 
-/* Copies the device view of the fixture's WB BO into the probe BO. */
-static int read_device_view(FIXTURE_DATA(bo_sync) *self)
-{
-	return ncgpu_copy_wait(self->fd, self->probe.handle, 0, self->wb.handle, 0,
-			       self->wb.size);
-}
-
-static bool bytes_equal(const uint8_t *p, uint8_t value, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != value)
-			return false;
-	return true;
-}
-
 static int open_vgem_bo(int fd, struct ncgpu_foreign_bo *bo)
 {
 	int card = ncgpu_open_primary_driver("vgem");
@@ -99,96 +67,86 @@ static int open_vgem_bo(int fd, struct ncgpu_foreign_bo *bo)
 
 TEST_F(bo_sync, empty_array_with_zero_stride_and_null_pointer_is_ok)
 {
-	ASSERT_EQ(0, sync_array(self->fd, 0, 0, NULL));
+	ASSERT_EQ(0, sync_array(self->base.fd, 0, 0, NULL));
 }
 
 TEST_F(bo_sync, empty_array_ignores_stride_and_pointer)
 {
-	ASSERT_EQ(0, sync_array(self->fd, 23, 0, (void *)8));
+	ASSERT_EQ(0, sync_array(self->base.fd, 23, 0, (void *)8));
 }
 
 TEST_F(bo_sync, stride_below_minimum_is_einval)
 {
-	struct padded_op ops[1] = { { sync_op(self->wb.handle, FLUSH, 0, 1), 0 } };
+	struct padded_op ops[1] = { { sync_op(self->base.wb.handle, FLUSH, 0, 1), 0 } };
 
-	ASSERT_EQ(0, sync_array(self->fd, OP_MIN_STRIDE, 1, ops));
-	ASSERT_EQ(-EINVAL, sync_array(self->fd, OP_MIN_STRIDE - 1, 1, ops));
+	ASSERT_EQ(0, sync_array(self->base.fd, OP_MIN_STRIDE, 1, ops));
+	ASSERT_EQ(-EINVAL, sync_array(self->base.fd, OP_MIN_STRIDE - 1, 1, ops));
 }
 
 TEST_F(bo_sync, stride_above_op_size_with_zero_tail_is_ok)
 {
 	struct padded_op ops[2] = {
-		{ sync_op(self->wb.handle, FLUSH, 0, 1), 0 },
-		{ sync_op(self->wb.handle, FLUSH, self->granule, 1), 0 },
+		{ sync_op(self->base.wb.handle, FLUSH, 0, 1), 0 },
+		{ sync_op(self->base.wb.handle, FLUSH, self->base.granule, 1), 0 },
 	};
 
-	memset(self->wb.map + self->granule, 0x5a, self->granule);
-	ASSERT_EQ(0, sync_array(self->fd, sizeof(ops[0]), 2, ops));
-	ASSERT_EQ(0, read_device_view(self));
+	memset(self->base.wb.map + self->base.granule, 0x5a, self->base.granule);
+	ASSERT_EQ(0, sync_array(self->base.fd, sizeof(ops[0]), 2, ops));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
 	/* The second op was read at the caller's stride: it flushed granule 1. */
-	ASSERT_TRUE(bytes_equal(self->probe.map + self->granule, 0x5a, self->granule));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->base.probe.map + self->base.granule, 0x5a,
+				      self->base.granule));
 }
 
 TEST_F(bo_sync, stride_above_op_size_with_nonzero_tail_is_e2big)
 {
 	struct padded_op ops[2] = {
-		{ sync_op(self->wb.handle, FLUSH, 0, 1), 0 },
-		{ sync_op(self->wb.handle, FLUSH, 0, 1), 1 },
+		{ sync_op(self->base.wb.handle, FLUSH, 0, 1), 0 },
+		{ sync_op(self->base.wb.handle, FLUSH, 0, 1), 1 },
 	};
 
-	ASSERT_EQ(-E2BIG, sync_array(self->fd, sizeof(ops[0]), 2, ops));
-}
-
-/* @count ops at @stride bytes from each other, zero between them; free() it. */
-static uint8_t *strided_ops(const struct drm_ncgpu_bo_sync_op *ops, uint32_t count,
-			    uint32_t stride)
-{
-	uint8_t *array = calloc(count, stride);
-	uint32_t i;
-
-	for (i = 0; array && i < count; i++)
-		memcpy(array + (size_t)i * stride, &ops[i], sizeof(ops[i]));
-	return array;
+	ASSERT_EQ(-E2BIG, sync_array(self->base.fd, sizeof(ops[0]), 2, ops));
 }
 
 TEST_F(bo_sync, stride_4096_is_ok)
 {
 	struct drm_ncgpu_bo_sync_op ops[2] = {
-		sync_op(self->wb.handle, FLUSH, 0, 1),
-		sync_op(self->wb.handle, FLUSH, self->granule, 1),
+		sync_op(self->base.wb.handle, FLUSH, 0, 1),
+		sync_op(self->base.wb.handle, FLUSH, self->base.granule, 1),
 	};
-	uint8_t *array = strided_ops(ops, 2, MAX_STRIDE);
+	uint8_t *array = ncgpu_strided_array(ops, sizeof(*ops), 2, MAX_STRIDE);
 
 	ASSERT_NE(NULL, array);
-	memset(self->wb.map + self->granule, 0x5a, self->granule);
-	ASSERT_EQ(0, sync_array(self->fd, MAX_STRIDE, 2, array));
-	ASSERT_EQ(0, read_device_view(self));
+	memset(self->base.wb.map + self->base.granule, 0x5a, self->base.granule);
+	ASSERT_EQ(0, sync_array(self->base.fd, MAX_STRIDE, 2, array));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
 	/* The second op was read 4096 bytes after the first: it flushed granule 1. */
-	ASSERT_TRUE(bytes_equal(self->probe.map + self->granule, 0x5a, self->granule));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->base.probe.map + self->base.granule, 0x5a,
+				      self->base.granule));
 	free(array);
 }
 
 TEST_F(bo_sync, stride_above_4096_is_e2big_and_runs_no_op)
 {
 	struct drm_ncgpu_bo_sync_op ops[2] = {
-		sync_op(self->wb.handle, FLUSH, 0, 1),
-		sync_op(self->wb.handle, FLUSH, self->granule, 1),
+		sync_op(self->base.wb.handle, FLUSH, 0, 1),
+		sync_op(self->base.wb.handle, FLUSH, self->base.granule, 1),
 	};
 	const uint32_t strides[] = { MAX_STRIDE + 1, MAX_STRIDE + 8, 2 * MAX_STRIDE };
 	uint8_t *array;
 	size_t i;
 
-	memset(self->wb.map, 0x5a, 2 * self->granule);
+	memset(self->base.wb.map, 0x5a, 2 * self->base.granule);
 	for (i = 0; i < ARRAY_SIZE(strides); i++) {
-		array = strided_ops(ops, 2, strides[i]);
+		array = ncgpu_strided_array(ops, sizeof(*ops), 2, strides[i]);
 		ASSERT_NE(NULL, array);
-		EXPECT_EQ(-E2BIG, sync_array(self->fd, strides[i], 2, array))
+		EXPECT_EQ(-E2BIG, sync_array(self->base.fd, strides[i], 2, array))
 			TH_LOG("stride %u", strides[i]);
 		free(array);
 	}
-	if (self->split) {
-		ASSERT_EQ(0, read_device_view(self));
-		ASSERT_TRUE(bytes_equal(self->probe.map, 0, 2 * self->granule))
+	if (self->base.split) {
+		ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+		ASSERT_TRUE(ncgpu_bytes_equal(self->base.probe.map, 0, 2 * self->base.granule))
 			TH_LOG("an op of a refused array ran");
 	}
 }
@@ -197,45 +155,47 @@ TEST_F(bo_sync, stride_above_4096_is_e2big_and_runs_no_op)
 TEST_F(bo_sync, stride_above_4096_is_checked_before_reading)
 {
 	void *hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct drm_ncgpu_bo_sync_op op = sync_op(self->wb.handle, FLUSH, 0, 1);
+	struct drm_ncgpu_bo_sync_op op = sync_op(self->base.wb.handle, FLUSH, 0, 1);
 
 	ASSERT_NE(MAP_FAILED, hole);
-	EXPECT_EQ(-E2BIG, sync_array(self->fd, MAX_STRIDE + 8, 1, hole));
+	EXPECT_EQ(-E2BIG, sync_array(self->base.fd, MAX_STRIDE + 8, 1, hole));
 	/* 16384 ops 256 MiB apart: 4 TiB of memory the kernel must not scan. */
-	EXPECT_EQ(-E2BIG, sync_array(self->fd, 256u << 20, self->dev.info.max_sync_ops, &op));
-	EXPECT_EQ(-E2BIG, sync_array(self->fd, UINT32_MAX, 2, &op));
+	EXPECT_EQ(-E2BIG, sync_array(self->base.fd, 256u << 20, self->base.dev.info.max_sync_ops,
+				     &op));
+	EXPECT_EQ(-E2BIG, sync_array(self->base.fd, UINT32_MAX, 2, &op));
 	munmap(hole, 4096);
 }
 
 TEST_F(bo_sync, count_above_cap_is_checked_before_stride_above_4096)
 {
-	struct drm_ncgpu_bo_sync_op op = sync_op(self->wb.handle, FLUSH, 0, 1);
+	struct drm_ncgpu_bo_sync_op op = sync_op(self->base.wb.handle, FLUSH, 0, 1);
 
-	EXPECT_EQ(-EINVAL, sync_array(self->fd, MAX_STRIDE + 8, self->dev.info.max_sync_ops + 1,
+	EXPECT_EQ(-EINVAL, sync_array(self->base.fd, MAX_STRIDE + 8,
+				      self->base.dev.info.max_sync_ops + 1,
 				      &op));
 }
 
 TEST_F(bo_sync, count_equal_to_max_sync_ops_is_ok)
 {
-	uint32_t i, count = self->dev.info.max_sync_ops;
+	uint32_t i, count = self->base.dev.info.max_sync_ops;
 	struct drm_ncgpu_bo_sync_op *ops = calloc(count, sizeof(*ops));
 
 	ASSERT_NE(NULL, ops);
 	for (i = 0; i < count; i++)
-		ops[i] = sync_op(self->wb.handle, FLUSH, i % self->wb.size, 1);
-	ASSERT_EQ(0, __ncgpu_bo_sync(self->fd, ops, count));
+		ops[i] = sync_op(self->base.wb.handle, FLUSH, i % self->base.wb.size, 1);
+	ASSERT_EQ(0, __ncgpu_bo_sync(self->base.fd, ops, count));
 	free(ops);
 }
 
 TEST_F(bo_sync, count_above_max_sync_ops_is_einval)
 {
-	uint32_t i, count = self->dev.info.max_sync_ops + 1;
+	uint32_t i, count = self->base.dev.info.max_sync_ops + 1;
 	struct drm_ncgpu_bo_sync_op *ops = calloc(count, sizeof(*ops));
 
 	ASSERT_NE(NULL, ops);
 	for (i = 0; i < count; i++)
-		ops[i] = sync_op(self->wb.handle, FLUSH, i % self->wb.size, 1);
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync(self->fd, ops, count));
+		ops[i] = sync_op(self->base.wb.handle, FLUSH, i % self->base.wb.size, 1);
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync(self->base.fd, ops, count));
 	free(ops);
 }
 
@@ -244,119 +204,128 @@ TEST_F(bo_sync, unreadable_array_is_efault)
 	void *hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_NE(MAP_FAILED, hole);
-	ASSERT_EQ(-EFAULT, sync_array(self->fd, OP_MIN_STRIDE, 1, hole));
+	ASSERT_EQ(-EFAULT, sync_array(self->base.fd, OP_MIN_STRIDE, 1, hole));
 	munmap(hole, 4096);
 }
 
 TEST_F(bo_sync, bad_handle_is_enoent)
 {
-	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync_range(self->fd, BAD_HANDLE, FLUSH, 0, 1));
+	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync_range(self->base.fd, BAD_HANDLE, FLUSH, 0, 1));
 }
 
 TEST_F(bo_sync, range_that_wraps_is_einval)
 {
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, UINT64_MAX, 2));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, FLUSH,
+						 UINT64_MAX, 2));
 }
 
 TEST_F(bo_sync, range_starting_at_end_is_einval)
 {
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, self->wb.size, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, FLUSH,
+						 self->base.wb.size, 1));
 }
 
 TEST_F(bo_sync, range_ending_past_end_is_einval)
 {
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, 1, self->wb.size));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, FLUSH, 1,
+						 self->base.wb.size));
 }
 
 TEST_F(bo_sync, empty_range_at_end_is_ok)
 {
-	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, self->wb.size, 0));
-	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH_INV, self->wb.size, 0));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, FLUSH,
+					   self->base.wb.size, 0));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, FLUSH_INV,
+					   self->base.wb.size, 0));
 }
 
 TEST_F(bo_sync, unaligned_range_is_ok)
 {
-	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, 3, 5));
-	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH_INV, 3, 5));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, FLUSH, 3, 5));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, FLUSH_INV, 3, 5));
 }
 
 TEST_F(bo_sync, imported_bo_is_einval)
 {
 	struct ncgpu_foreign_bo bo;
-	int ret = open_vgem_bo(self->fd, &bo);
+	int ret = open_vgem_bo(self->base.fd, &bo);
 
 	if (ret == -ENODEV)
 		SKIP(return, "vgem not loaded");
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, bo.handle, FLUSH, 0, 1));
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, bo.handle, FLUSH_INV, 0, bo.size));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, bo.handle, FLUSH, 0, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, bo.handle, FLUSH_INV, 0, bo.size));
 }
 
 TEST_F(bo_sync, imported_bo_with_size_0_is_einval)
 {
 	struct ncgpu_foreign_bo bo;
-	int ret = open_vgem_bo(self->fd, &bo);
+	int ret = open_vgem_bo(self->base.fd, &bo);
 
 	if (ret == -ENODEV)
 		SKIP(return, "vgem not loaded");
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, bo.handle, FLUSH, 0, 0));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, bo.handle, FLUSH, 0, 0));
 }
 
 TEST_F(bo_sync, unknown_type_2_is_einval)
 {
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, 2, 0, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, 2, 0, 1));
 }
 
 TEST_F(bo_sync, unknown_type_0xffffffff_is_einval)
 {
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, 0xffffffffu, 0, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, 0xffffffffu,
+						 0, 1));
 }
 
 TEST_F(bo_sync, bad_handle_is_checked_before_bad_range)
 {
-	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync_range(self->fd, BAD_HANDLE, FLUSH, UINT64_MAX, 2));
+	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync_range(self->base.fd, BAD_HANDLE, FLUSH, UINT64_MAX, 2));
 }
 
 TEST_F(bo_sync, bad_handle_is_checked_before_bad_type)
 {
-	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync_range(self->fd, BAD_HANDLE, 2, 0, 1));
+	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync_range(self->base.fd, BAD_HANDLE, 2, 0, 1));
 }
 
 TEST_F(bo_sync, bad_range_with_bad_type_is_einval)
 {
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, 2, self->wb.size, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, 2,
+						 self->base.wb.size, 1));
 }
 
 TEST_F(bo_sync, bad_type_is_checked_before_size_0)
 {
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, 2, 0, 0));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, 2, 0, 0));
 }
 
 TEST_F(bo_sync, bad_type_is_checked_before_write_combined)
 {
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->probe.handle, 2, 0, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, self->base.probe.handle, 2, 0, 1));
 }
 
 TEST_F(bo_sync, write_combined_bo_is_ok)
 {
-	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->probe.handle, FLUSH, 0, self->probe.size));
-	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->probe.handle, FLUSH_INV, 3, 5));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->base.fd, self->base.probe.handle, FLUSH, 0,
+					   self->base.probe.size));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->base.fd, self->base.probe.handle, FLUSH_INV, 3,
+					   5));
 }
 
 TEST_F(bo_sync, no_mmap_bo_is_ok)
 {
 	uint32_t handle;
 
-	ASSERT_EQ(0, __ncgpu_bo_create(self->fd, 4096, DRM_NCGPU_BO_NO_MMAP, &handle));
-	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, handle, FLUSH, 0, 4096));
-	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, handle, FLUSH_INV, 1, 1));
+	ASSERT_EQ(0, __ncgpu_bo_create(self->base.fd, 4096, DRM_NCGPU_BO_NO_MMAP, &handle));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->base.fd, handle, FLUSH, 0, 4096));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->base.fd, handle, FLUSH_INV, 1, 1));
 }
 
 TEST_F(bo_sync, size_0_is_ok)
 {
-	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, 7, 0));
-	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH_INV, 0, 0));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, FLUSH, 7, 0));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, FLUSH_INV, 0, 0));
 }
 
 TEST_F(bo_sync, io_coherent_device_validates_then_succeeds)
@@ -364,81 +333,85 @@ TEST_F(bo_sync, io_coherent_device_validates_then_succeeds)
 	struct ncgpu_foreign_bo bo;
 	int ret;
 
-	if (self->split)
+	if (self->base.split)
 		SKIP(return, "device is not IO-coherent");
-	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync_range(self->fd, BAD_HANDLE, FLUSH, 0, 1));
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, UINT64_MAX, 2));
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, self->wb.size, 1));
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, self->wb.handle, 2, 0, 1));
-	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH, 0, self->wb.size));
-	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->fd, self->wb.handle, FLUSH_INV, 3, 5));
-	ret = open_vgem_bo(self->fd, &bo);
+	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync_range(self->base.fd, BAD_HANDLE, FLUSH, 0, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, FLUSH,
+						 UINT64_MAX, 2));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, FLUSH,
+						 self->base.wb.size, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, 2, 0, 1));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, FLUSH, 0,
+					   self->base.wb.size));
+	ASSERT_EQ(0, __ncgpu_bo_sync_range(self->base.fd, self->base.wb.handle, FLUSH_INV, 3, 5));
+	ret = open_vgem_bo(self->base.fd, &bo);
 	if (ret == -ENODEV)
 		return;
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->fd, bo.handle, FLUSH, 0, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_range(self->base.fd, bo.handle, FLUSH, 0, 1));
 }
 
 TEST_F(bo_sync, batch_stops_at_first_error_keeping_earlier_ops)
 {
-	size_t g = self->granule;
+	size_t g = self->base.granule;
 	struct drm_ncgpu_bo_sync_op ops[3] = {
-		sync_op(self->wb.handle, FLUSH, 0, 1),
+		sync_op(self->base.wb.handle, FLUSH, 0, 1),
 		sync_op(BAD_HANDLE, FLUSH, 0, 1),
-		sync_op(self->wb.handle, FLUSH, 2 * g, 1),
+		sync_op(self->base.wb.handle, FLUSH, 2 * g, 1),
 	};
 
-	if (!self->split)
+	if (!self->base.split)
 		SKIP(return, "IO-coherent device: BO_SYNC has no visible effect");
-	memset(self->wb.map, 0xa1, g);
-	memset(self->wb.map + 2 * g, 0xb2, g);
-	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync(self->fd, ops, 3));
-	ASSERT_EQ(0, read_device_view(self));
-	EXPECT_TRUE(bytes_equal(self->probe.map, 0xa1, g)) TH_LOG("op 0 was undone");
-	EXPECT_TRUE(bytes_equal(self->probe.map + 2 * g, 0, g)) TH_LOG("op 2 ran");
+	memset(self->base.wb.map, 0xa1, g);
+	memset(self->base.wb.map + 2 * g, 0xb2, g);
+	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync(self->base.fd, ops, 3));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	EXPECT_TRUE(ncgpu_bytes_equal(self->base.probe.map, 0xa1, g)) TH_LOG("op 0 was undone");
+	EXPECT_TRUE(ncgpu_bytes_equal(self->base.probe.map + 2 * g, 0, g)) TH_LOG("op 2 ran");
 	/* Control: op 2 alone does reach the device. */
-	ASSERT_EQ(0, __ncgpu_bo_sync(self->fd, &ops[2], 1));
-	ASSERT_EQ(0, read_device_view(self));
-	ASSERT_TRUE(bytes_equal(self->probe.map + 2 * g, 0xb2, g));
+	ASSERT_EQ(0, __ncgpu_bo_sync(self->base.fd, &ops[2], 1));
+	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
+	ASSERT_TRUE(ncgpu_bytes_equal(self->base.probe.map + 2 * g, 0xb2, g));
 }
 
 TEST_F(bo_sync, batch_returns_first_failing_ops_error)
 {
 	struct drm_ncgpu_bo_sync_op ops[3] = {
-		sync_op(self->wb.handle, FLUSH, 0, 1),
-		sync_op(self->wb.handle, 2, 0, 1),
+		sync_op(self->base.wb.handle, FLUSH, 0, 1),
+		sync_op(self->base.wb.handle, 2, 0, 1),
 		sync_op(BAD_HANDLE, FLUSH, 0, 1),
 	};
 
-	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync(self->fd, ops, 3));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync(self->base.fd, ops, 3));
 	ops[1] = sync_op(BAD_HANDLE, FLUSH, 0, 1);
-	ops[2] = sync_op(self->wb.handle, 2, 0, 1);
-	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync(self->fd, ops, 3));
+	ops[2] = sync_op(self->base.wb.handle, 2, 0, 1);
+	ASSERT_EQ(-ENOENT, __ncgpu_bo_sync(self->base.fd, ops, 3));
 }
 
 TEST_F(bo_sync, does_not_wait_for_device_jobs)
 {
-	size_t g = self->granule;
+	size_t g = self->base.granule;
 	struct drm_ncgpu_cmd job[2] = {
 		ncgpu_cmd_stall(500000),
-		ncgpu_cmd_fill(self->wb.handle, 3 * g, g, 0x1234),
+		ncgpu_cmd_fill(self->base.wb.handle, 3 * g, g, 0x1234),
 	};
 	struct drm_ncgpu_bo_sync_op ops[2] = {
-		sync_op(self->wb.handle, FLUSH, 0, g),
-		sync_op(self->wb.handle, FLUSH_INV, g, g),
+		sync_op(self->base.wb.handle, FLUSH, 0, g),
+		sync_op(self->base.wb.handle, FLUSH_INV, g, g),
 	};
 	int64_t start, elapsed_ms;
 
-	memset(self->wb.map, 0x42, 2 * g);
-	ASSERT_EQ(0, __ncgpu_submit(self->fd, job, 2, 0, 0));
-	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->wb.handle, 0));
+	memset(self->base.wb.map, 0x42, 2 * g);
+	ASSERT_EQ(0, __ncgpu_submit(self->base.fd, job, 2, 0, 0));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->base.fd, self->base.wb.handle, 0));
 	start = ncgpu_now_ns();
-	ASSERT_EQ(0, __ncgpu_bo_sync(self->fd, ops, 2));
+	ASSERT_EQ(0, __ncgpu_bo_sync(self->base.fd, ops, 2));
 	elapsed_ms = (ncgpu_now_ns() - start) / NCGPU_TEST_NSEC_PER_MSEC;
 	EXPECT_GT(250, elapsed_ms) TH_LOG("BO_SYNC took %lld ms", (long long)elapsed_ms);
 	/* Still busy: BO_SYNC returned while the job was running. */
-	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->fd, self->wb.handle, 0));
-	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->wb.handle, 5 * NCGPU_TEST_NSEC_PER_SEC));
+	ASSERT_EQ(-EBUSY, __ncgpu_bo_wait(self->base.fd, self->base.wb.handle, 0));
+	ASSERT_EQ(0, ncgpu_bo_wait_for(self->base.fd, self->base.wb.handle,
+				       5 * NCGPU_TEST_NSEC_PER_SEC));
 }
 
 TEST_HARNESS_MAIN

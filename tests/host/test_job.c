@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,8 @@ struct fixture {
 	struct ncgpu_bo *dst;
 	struct ncgpu_bo *src;
 	struct ncgpu_job job;
+	/* The row of a table case, NULL for other tests. */
+	const void *row;
 };
 
 static int setup(void **state)
@@ -37,6 +40,7 @@ static int setup(void **state)
 	f.dst = fake_bo(f.dev, BO_SIZE, 0);
 	f.src = fake_bo(f.dev, BO_SIZE, 0);
 	ncgpu_job_init(&f.job);
+	f.row = *state;
 	*state = &f;
 	return 0;
 }
@@ -50,81 +54,52 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void test_copy_records_a_copy_command(void **state)
+/*
+ * One command added to an empty job: @ret, and when that is 0 the command
+ * the job then holds. A COPY reads f->src, or no BO with @no_src.
+ */
+struct cmd_case {
+	uint32_t op;
+	bool no_src;
+	uint64_t dst_offset;
+	uint64_t src_offset;
+	uint64_t size;
+	uint64_t value;
+	int ret;
+};
+
+static int add_cmd(struct fixture *f, const struct cmd_case *c)
+{
+	switch (c->op) {
+	case DRM_NCGPU_CMD_COPY:
+		return ncgpu_job_copy(&f->job, f->dst, c->dst_offset, c->no_src ? NULL : f->src,
+				      c->src_offset, c->size);
+	case DRM_NCGPU_CMD_FILL:
+		return ncgpu_job_fill(&f->job, f->dst, c->dst_offset, c->size, c->value);
+	default:
+		return ncgpu_job_stall(&f->job, c->value);
+	}
+}
+
+static void test_cmd_case(void **state)
 {
 	struct fixture *f = *state;
+	const struct cmd_case *c = f->row;
 	const struct drm_ncgpu_cmd *cmd;
 
-	assert_int_equal(ncgpu_job_copy(&f->job, f->dst, 8, f->src, 16, 100), 0);
-	assert_int_equal(f->job.count, 1);
+	assert_int_equal(add_cmd(f, c), c->ret);
+	assert_int_equal(f->job.count, c->ret ? 0 : 1);
+	if (c->ret)
+		return;
 	cmd = &f->job.cmds[0];
-	assert_int_equal(cmd->op, DRM_NCGPU_CMD_COPY);
-	assert_int_equal(cmd->dst_handle, f->dst->handle);
-	assert_int_equal(cmd->src_handle, f->src->handle);
-	assert_int_equal(cmd->dst_offset, 8);
-	assert_int_equal(cmd->src_offset, 16);
-	assert_int_equal(cmd->size, 100);
+	assert_int_equal(cmd->op, c->op);
+	assert_int_equal(cmd->dst_handle, c->op == DRM_NCGPU_CMD_STALL ? 0 : f->dst->handle);
+	assert_int_equal(cmd->src_handle, c->op == DRM_NCGPU_CMD_COPY ? f->src->handle : 0);
+	assert_int_equal(cmd->dst_offset, c->dst_offset);
+	assert_int_equal(cmd->src_offset, c->src_offset);
+	assert_int_equal(cmd->size, c->size);
+	assert_int_equal(cmd->value, c->value);
 	assert_int_equal(cmd->flags, 0);
-	assert_int_equal(cmd->value, 0);
-}
-
-static void test_fill_records_a_fill_command(void **state)
-{
-	struct fixture *f = *state;
-	const struct drm_ncgpu_cmd *cmd;
-
-	assert_int_equal(ncgpu_job_fill(&f->job, f->dst, 64, 128, 0x0123456789abcdefull), 0);
-	cmd = &f->job.cmds[0];
-	assert_int_equal(cmd->op, DRM_NCGPU_CMD_FILL);
-	assert_int_equal(cmd->dst_handle, f->dst->handle);
-	assert_int_equal(cmd->src_handle, 0);
-	assert_int_equal(cmd->dst_offset, 64);
-	assert_int_equal(cmd->size, 128);
-	assert_int_equal(cmd->value, 0x0123456789abcdefull);
-}
-
-static void test_stall_records_a_stall_command(void **state)
-{
-	struct fixture *f = *state;
-	const struct drm_ncgpu_cmd *cmd;
-
-	assert_int_equal(ncgpu_job_stall(&f->job, 1000), 0);
-	cmd = &f->job.cmds[0];
-	assert_int_equal(cmd->op, DRM_NCGPU_CMD_STALL);
-	assert_int_equal(cmd->value, 1000);
-	assert_int_equal(cmd->dst_handle, 0);
-	assert_int_equal(cmd->size, 0);
-}
-
-static void test_stall_above_the_maximum_is_rejected(void **state)
-{
-	struct fixture *f = *state;
-
-	assert_int_equal(ncgpu_job_stall(&f->job, DRM_NCGPU_STALL_MAX_US + 1), -EINVAL);
-	assert_int_equal(f->job.count, 0);
-}
-
-static void test_copy_beyond_the_source_is_rejected(void **state)
-{
-	struct fixture *f = *state;
-
-	assert_int_equal(ncgpu_job_copy(&f->job, f->dst, 0, f->src, BO_SIZE - 8, 16), -EINVAL);
-	assert_int_equal(f->job.count, 0);
-}
-
-static void test_fill_beyond_the_destination_is_rejected(void **state)
-{
-	struct fixture *f = *state;
-
-	assert_int_equal(ncgpu_job_fill(&f->job, f->dst, 8, UINT64_MAX, 0), -EINVAL);
-	assert_int_equal(f->job.count, 0);
-}
-
-static void test_copy_without_source_is_rejected(void **state)
-{
-	struct fixture *f = *state;
-
-	assert_int_equal(ncgpu_job_copy(&f->job, f->dst, 0, NULL, 0, 16), -EINVAL);
 }
 
 static void test_job_grows_past_its_first_allocation(void **state)
@@ -383,17 +358,28 @@ static void test_timeline_wait_negative_timeout_is_rejected(void **state)
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define CMD_CASE(test_name, ...)							\
+	{ .name = #test_name, .test_func = test_cmd_case, .setup_func = setup,		\
+	  .teardown_func = teardown, .initial_state = &(struct cmd_case){ __VA_ARGS__ } }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TEST(test_copy_records_a_copy_command),
-		TEST(test_fill_records_a_fill_command),
-		TEST(test_stall_records_a_stall_command),
-		TEST(test_stall_above_the_maximum_is_rejected),
-		TEST(test_copy_beyond_the_source_is_rejected),
-		TEST(test_fill_beyond_the_destination_is_rejected),
-		TEST(test_copy_without_source_is_rejected),
+		/* op, no_src, dst_offset, src_offset, size, value, ret */
+		CMD_CASE(test_copy_records_a_copy_command,
+			 DRM_NCGPU_CMD_COPY, false, 8, 16, 100, 0, 0),
+		CMD_CASE(test_fill_records_a_fill_command,
+			 DRM_NCGPU_CMD_FILL, false, 64, 0, 128, 0x0123456789abcdefull, 0),
+		CMD_CASE(test_stall_records_a_stall_command,
+			 DRM_NCGPU_CMD_STALL, false, 0, 0, 0, 1000, 0),
+		CMD_CASE(test_stall_above_the_maximum_is_rejected,
+			 DRM_NCGPU_CMD_STALL, false, 0, 0, 0, DRM_NCGPU_STALL_MAX_US + 1, -EINVAL),
+		CMD_CASE(test_copy_beyond_the_source_is_rejected,
+			 DRM_NCGPU_CMD_COPY, false, 0, BO_SIZE - 8, 16, 0, -EINVAL),
+		CMD_CASE(test_fill_beyond_the_destination_is_rejected,
+			 DRM_NCGPU_CMD_FILL, false, 8, 0, UINT64_MAX, 0, -EINVAL),
+		CMD_CASE(test_copy_without_source_is_rejected,
+			 DRM_NCGPU_CMD_COPY, true, 0, 0, 16, 0, -EINVAL),
 		TEST(test_job_grows_past_its_first_allocation),
 		TEST(test_submit_passes_commands_and_syncobjs),
 		TEST(test_submit_of_no_job_sends_an_empty_job),

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -289,39 +290,22 @@ static void test_atom_size_is_the_reported_granule(void **state)
 	fake_device_free(dev);
 }
 
-static void test_flush_skips_write_combined_bo(void **state)
+/*
+ * A BO that needs no maintenance, on a device of @coherency (@emulated or
+ * not): flushes and invalidates of it succeed and send or queue nothing.
+ */
+struct skip_case {
+	uint32_t coherency;
+	bool emulated;
+	uint32_t bo_flags;
+};
+
+static void test_skip_case(void **state)
 {
-	struct ncgpu_device *dev = fake_ncgpu_device(64);
-	struct ncgpu_bo *bo = fake_bo(dev, BO_SIZE, 0);
+	const struct skip_case *c = *state;
+	struct ncgpu_device *dev = fake_device_new(c->coherency, c->emulated, 64, 4096);
+	struct ncgpu_bo *bo = fake_bo(dev, BO_SIZE, c->bo_flags);
 
-	(void)state;
-	assert_int_equal(flush_one(dev, bo, 0, 64), 0);
-	assert_int_equal(invalidate_one(dev, bo, 0, 64), 0);
-	assert_int_equal(dev->queue.count, 0);
-	assert_int_equal(fake.event_count, 0);
-	fake_device_free(dev);
-}
-
-static void test_flush_skips_bo_of_io_coherent_device(void **state)
-{
-	struct ncgpu_device *dev = fake_device_new(DRM_NCGPU_COHERENCY_IO, false, 64, 4096);
-	struct ncgpu_bo *bo = fake_wb_bo(dev, BO_SIZE);
-
-	(void)state;
-	assert_int_equal(flush_one(dev, bo, 0, 64), 0);
-	assert_int_equal(invalidate_one(dev, bo, 0, 64), 0);
-	assert_int_equal(dev->queue.count, 0);
-	assert_int_equal(fake.event_count, 0);
-	fake_device_free(dev);
-}
-
-static void test_flush_skips_imported_bo(void **state)
-{
-	struct ncgpu_device *dev = fake_ncgpu_device(64);
-	struct ncgpu_bo *bo =
-		fake_bo(dev, BO_SIZE, DRM_NCGPU_BO_IS_IMPORTED | DRM_NCGPU_BO_CPU_CACHED);
-
-	(void)state;
 	assert_int_equal(flush_one(dev, bo, 0, 64), 0);
 	assert_int_equal(invalidate_one(dev, bo, 0, 64), 0);
 	assert_int_equal(dev->queue.count, 0);
@@ -421,32 +405,25 @@ static void test_cpu_backend_invalidates_with_flush_and_invalidate(void **state)
 	fake_device_free(dev);
 }
 
-static void test_emulated_device_uses_the_kernel_backend(void **state)
+/*
+ * The sync backend a new device of @coherency (@emulated or not) picks: the
+ * CPU's where @cpu_where_available and the CPU has cache operations, else
+ * the kernel's.
+ */
+struct backend_case {
+	uint32_t coherency;
+	bool emulated;
+	bool cpu_where_available;
+};
+
+static void test_backend_case(void **state)
 {
-	struct ncgpu_device *dev = fake_device_new(DRM_NCGPU_COHERENCY_NONE, true, 64, 4096);
+	const struct backend_case *c = *state;
+	struct ncgpu_device *dev = fake_device_new(c->coherency, c->emulated, 64, 4096);
+	bool cpu = c->cpu_where_available && ncgpu_cpu_has_cache_ops();
 
-	(void)state;
-	assert_int_equal(ncgpu_device_get_sync_backend(dev), NCGPU_SYNC_BACKEND_KERNEL);
-	fake_device_free(dev);
-}
-
-static void test_real_noncoherent_device_uses_cpu_backend_where_available(void **state)
-{
-	struct ncgpu_device *dev = fake_device_new(DRM_NCGPU_COHERENCY_NONE, false, 64, 4096);
-	enum ncgpu_sync_backend want = ncgpu_cpu_has_cache_ops() ? NCGPU_SYNC_BACKEND_CPU :
-								   NCGPU_SYNC_BACKEND_KERNEL;
-
-	(void)state;
-	assert_int_equal(ncgpu_device_get_sync_backend(dev), want);
-	fake_device_free(dev);
-}
-
-static void test_io_coherent_device_uses_the_kernel_backend(void **state)
-{
-	struct ncgpu_device *dev = fake_device_new(DRM_NCGPU_COHERENCY_IO, false, 64, 4096);
-
-	(void)state;
-	assert_int_equal(ncgpu_device_get_sync_backend(dev), NCGPU_SYNC_BACKEND_KERNEL);
+	assert_int_equal(ncgpu_device_get_sync_backend(dev),
+			 cpu ? NCGPU_SYNC_BACKEND_CPU : NCGPU_SYNC_BACKEND_KERNEL);
 	fake_device_free(dev);
 }
 
@@ -479,6 +456,13 @@ static void test_unknown_backend_is_rejected(void **state)
 #define FLUSH_CASE(test_name, ...)						\
 	{ .name = #test_name, .test_func = test_flush_case, .setup_func = reset_fake,	\
 	  .initial_state = &(struct flush_case){ __VA_ARGS__ } }
+
+#define SKIP_CASE(test_name, ...)						\
+	{ .name = #test_name, .test_func = test_skip_case, .setup_func = reset_fake,	\
+	  .initial_state = &(struct skip_case){ __VA_ARGS__ } }
+#define BACKEND_CASE(test_name, ...)							\
+	{ .name = #test_name, .test_func = test_backend_case, .setup_func = reset_fake,	\
+	  .initial_state = &(struct backend_case){ __VA_ARGS__ } }
 
 int main(void)
 {
@@ -522,18 +506,27 @@ int main(void)
 		FLUSH_CASE(test_zero_granule_widens_flushes_to_64_byte_atoms,
 			   0, BO_SIZE, 100, 100, 0, 64, 192),
 		TEST(test_atom_size_is_the_reported_granule),
-		TEST(test_flush_skips_write_combined_bo),
-		TEST(test_flush_skips_bo_of_io_coherent_device),
-		TEST(test_flush_skips_imported_bo),
+		/* coherency, emulated, bo_flags */
+		SKIP_CASE(test_flush_skips_write_combined_bo,
+			  DRM_NCGPU_COHERENCY_NONE, true, 0),
+		SKIP_CASE(test_flush_skips_bo_of_io_coherent_device,
+			  DRM_NCGPU_COHERENCY_IO, false, DRM_NCGPU_BO_CPU_CACHED),
+		SKIP_CASE(test_flush_skips_imported_bo,
+			  DRM_NCGPU_COHERENCY_NONE, true,
+			  DRM_NCGPU_BO_IS_IMPORTED | DRM_NCGPU_BO_CPU_CACHED),
 		TEST(test_skipped_bo_still_has_its_range_checked),
 		TEST(test_invalidate_is_sent_at_once_as_flush_and_invalidate),
 		TEST(test_invalidate_sends_pending_flushes_first_in_the_same_call),
 		TEST(test_closing_a_bo_drops_its_pending_flushes),
 		TEST(test_cpu_backend_maintains_the_widened_range_at_once),
 		TEST(test_cpu_backend_invalidates_with_flush_and_invalidate),
-		TEST(test_emulated_device_uses_the_kernel_backend),
-		TEST(test_real_noncoherent_device_uses_cpu_backend_where_available),
-		TEST(test_io_coherent_device_uses_the_kernel_backend),
+		/* coherency, emulated, cpu_where_available */
+		BACKEND_CASE(test_emulated_device_uses_the_kernel_backend,
+			     DRM_NCGPU_COHERENCY_NONE, true, false),
+		BACKEND_CASE(test_real_noncoherent_device_uses_cpu_backend_where_available,
+			     DRM_NCGPU_COHERENCY_NONE, false, true),
+		BACKEND_CASE(test_io_coherent_device_uses_the_kernel_backend,
+			     DRM_NCGPU_COHERENCY_IO, false, false),
 		TEST(test_switching_backend_sends_pending_flushes),
 		TEST(test_unknown_backend_is_rejected),
 	};
