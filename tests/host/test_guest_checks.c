@@ -2,7 +2,7 @@
 /*
  * Copyright (C) 2026 The ncgpu authors
  *
- * The byte checks of the guest tests (tests/guest/ncgpu_test.h). A stale-data
+ * The byte checks of the guest tests (tests/guest/ncgpu_bytes.h). A stale-data
  * test passes when they say "unchanged", so a check that could not see one
  * changed byte would pass every negative control without testing anything.
  */
@@ -10,9 +10,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
-#include "ncgpu_test.h"
+#include "ncgpu_bytes.h"
 
 #define LEN 4096
 #define FILL_VALUE 0x0123456789abcdefull
