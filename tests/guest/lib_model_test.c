@@ -33,13 +33,10 @@
 #include "ncgpu_model.h"
 #include "ncgpu_test.h"
 
-#define MAX_BOS 6
 #define MAX_BO_PAGES 16
-#define MAX_CPU_ACCESS 300
 #define MAX_RANGES 10
 #define MAX_JOB_CMDS 4
 #define MAX_STALL_US 2000
-#define CHAOS_ALWAYS 1000
 #define WAIT_NS (10ll * 1000000000ll)
 
 struct lib_bo {
@@ -47,8 +44,6 @@ struct lib_bo {
 	uint8_t *map;
 	uint64_t size;
 	struct ncgpu_model_bo ref;
-	/* Used by a job that is not known to have completed. */
-	bool busy;
 };
 
 /* A sync operation the library has queued or is about to send. */
@@ -67,27 +62,22 @@ struct model_cmd {
 };
 
 struct lib_run {
+	struct ncgpu_model_run model;
 	struct ncgpu_device *dev;
 	struct ncgpu_device_info info;
-	uint64_t seed;
-	uint64_t rng;
 	uint64_t atom;
 	size_t page;
-	int evict_chaos;
-	unsigned int nbos;
-	struct lib_bo bos[MAX_BOS];
+	struct lib_bo bos[NCGPU_MODEL_MAX_BOS];
 	/* Write-combined BO into which the device view is copied to be read. */
 	struct ncgpu_bo *probe;
 	uint8_t *probe_map;
 	/* Holds the fence of the last job; jobs complete in submission order. */
 	uint32_t last_job;
-	bool pending;
 	/* The last job touched no BO, so only its syncobj tells when it is done. */
 	bool last_job_empty;
 	/* The library's flush queue as the model predicts it; max_sync_ops long. */
 	struct model_op *queue;
 	uint32_t queued;
-	struct ncgpu_model_log log;
 };
 
 FIXTURE(lib_model) {
@@ -112,7 +102,7 @@ FIXTURE_VARIANT_ADD(lib_model, single_pages) {
 
 static bool call_failed(struct lib_run *run, const char *what, int ret)
 {
-	return ncgpu_model_fail(&run->log, "%s: %s (%d)", what, ncgpu_strerror(ret), ret);
+	return ncgpu_model_fail(&run->model.log, "%s: %s (%d)", what, ncgpu_strerror(ret), ret);
 }
 
 /* Waits for every submitted job, through the last job's syncobj or the busy BOs. */
@@ -121,26 +111,30 @@ static bool wait_idle(struct lib_run *run)
 	unsigned int i;
 	int ret;
 
-	if (!run->pending)
+	if (!run->model.pending)
 		return true;
-	if (run->last_job_empty || ncgpu_rand_percent(&run->rng, 50)) {
+	if (run->last_job_empty || ncgpu_rand_percent(&run->model.rng, 50)) {
 		ret = ncgpu_syncobj_wait(run->dev, run->last_job, WAIT_NS);
 		if (ret)
 			return call_failed(run, "ncgpu_syncobj_wait", ret);
 	} else {
 		/* Jobs complete in order, and the last one uses a busy BO. */
-		for (i = 0; i < run->nbos; i++) {
-			if (!run->bos[i].busy)
+		for (i = 0; i < run->model.nbos; i++) {
+			if (!run->bos[i].ref.busy)
 				continue;
 			ret = ncgpu_bo_wait(run->bos[i].bo, WAIT_NS);
 			if (ret)
 				return call_failed(run, "ncgpu_bo_wait", ret);
 		}
 	}
-	for (i = 0; i < run->nbos; i++)
-		run->bos[i].busy = false;
-	run->pending = false;
+	ncgpu_model_jobs_completed(&run->model);
 	return true;
+}
+
+/* wait_idle(), as ncgpu_model_cpu_access() calls it back. */
+static bool wait_idle_of(void *run)
+{
+	return wait_idle(run);
 }
 
 /* The library's widening: whole atoms, clipped to the BO; empty stays empty. */
@@ -198,58 +192,22 @@ static bool settle_before_send(struct lib_run *run, const int *bos)
 	uint32_t i;
 
 	for (i = 0; i < run->queued; i++)
-		racing |= run->bos[run->queue[i].bo].busy;
+		racing |= run->bos[run->queue[i].bo].ref.busy;
 	for (; bos && *bos >= 0; bos++)
-		racing |= run->bos[*bos].busy && run->bos[*bos].ref.split;
+		racing |= run->bos[*bos].ref.busy && run->bos[*bos].ref.split;
 	return !racing || wait_idle(run);
 }
 
 static unsigned int pick_bo(struct lib_run *run)
 {
-	return ncgpu_rand_below(&run->rng, run->nbos);
+	return ncgpu_rand_below(&run->model.rng, run->model.nbos);
 }
 
 /* A random range of a @size-byte BO, biased towards atom edges. */
 static void pick_range(struct lib_run *run, uint64_t size, uint64_t max_len, uint64_t *offset,
 		       uint64_t *len)
 {
-	ncgpu_rand_range(&run->rng, run->atom, size, max_len, NCGPU_WHOLE_SIZE, offset, len);
-}
-
-enum cpu_access { CPU_READ, CPU_WRITE, CPU_XOR };
-
-static bool cpu_access(struct lib_run *run)
-{
-	static const char *const names[] = { "read", "write", "xor" };
-	enum cpu_access kind = ncgpu_rand_below(&run->rng, 3);
-	unsigned int i = pick_bo(run);
-	struct lib_bo *b = &run->bos[i];
-	uint8_t data[MAX_CPU_ACCESS], key = (uint8_t)(ncgpu_rand_next(&run->rng) | 1);
-	uint64_t offset = ncgpu_rand_below(&run->rng, b->size);
-	uint64_t len = 1 + ncgpu_rand_below(&run->rng, MAX_CPU_ACCESS);
-	size_t j;
-
-	if (len > b->size - offset)
-		len = b->size - offset;
-	ncgpu_model_note(&run->log, "cpu %s bo %u [%" PRIu64 ", +%" PRIu64 ")%s", names[kind], i,
-			 offset, len,
-	     run->pending ? " while jobs run" : "");
-	if (!ncgpu_model_cpu_access_commutes(run->pending, &b->ref, b->busy, kind != CPU_READ,
-					     run->evict_chaos) &&
-	    !wait_idle(run))
-		return false;
-	if (kind != CPU_WRITE &&
-	    !ncgpu_model_compare(&run->log, "cpu read", i, &run->bos[i].ref, offset,
-				 b->map + offset, b->ref.cpu + offset, len))
-		return false;
-	if (kind == CPU_READ)
-		return true;
-	for (j = 0; j < len; j++)
-		data[j] = kind == CPU_WRITE ? (uint8_t)ncgpu_rand_next(&run->rng) :
-			  b->ref.cpu[offset + j] ^ key;
-	memcpy(b->map + offset, data, len);
-	ncgpu_model_cpu_write(&b->ref, offset, data, len);
-	return true;
+	ncgpu_rand_range(&run->model.rng, run->atom, size, max_len, NCGPU_WHOLE_SIZE, offset, len);
 }
 
 /* Makes a range invalid in one of the ways the library must refuse. */
@@ -257,14 +215,14 @@ static void spoil_range(struct lib_run *run, struct ncgpu_range *range)
 {
 	uint64_t size = ncgpu_bo_size(range->bo);
 
-	switch (ncgpu_rand_below(&run->rng, 3)) {
+	switch (ncgpu_rand_below(&run->model.rng, 3)) {
 	case 0:
-		range->offset = size + 1 + ncgpu_rand_below(&run->rng, run->atom);
-		range->size = ncgpu_rand_below(&run->rng, 2) ? NCGPU_WHOLE_SIZE : 0;
+		range->offset = size + 1 + ncgpu_rand_below(&run->model.rng, run->atom);
+		range->size = ncgpu_rand_below(&run->model.rng, 2) ? NCGPU_WHOLE_SIZE : 0;
 		break;
 	case 1:
-		range->offset = ncgpu_rand_below(&run->rng, size);
-		range->size = size - range->offset + 1 + ncgpu_rand_below(&run->rng, run->atom);
+		range->offset = ncgpu_rand_below(&run->model.rng, size);
+		range->size = size - range->offset + 1 + ncgpu_rand_below(&run->model.rng, run->atom);
 		break;
 	default:
 		range->bo = NULL;
@@ -278,8 +236,8 @@ static void spoil_range(struct lib_run *run, struct ncgpu_range *range)
  */
 static uint32_t make_ranges(struct lib_run *run, struct ncgpu_range *ranges, int *bos)
 {
-	uint32_t i, n = 1 + ncgpu_rand_below(&run->rng, MAX_RANGES);
-	bool pieces = ncgpu_rand_percent(&run->rng, 30);
+	uint32_t i, n = 1 + ncgpu_rand_below(&run->model.rng, MAX_RANGES);
+	bool pieces = ncgpu_rand_percent(&run->model.rng, 30);
 	unsigned int b = pick_bo(run);
 	uint64_t offset, len, piece;
 
@@ -314,13 +272,13 @@ static bool sync_ranges(struct lib_run *run, uint32_t type)
 	bool invalidate = type == DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE;
 	bool sends = invalidate || run->queued + n >= run->info.max_sync_ops;
 
-	if (ncgpu_rand_percent(&run->rng, 10)) {
-		bad = ncgpu_rand_below(&run->rng, n);
+	if (ncgpu_rand_percent(&run->model.rng, 10)) {
+		bad = ncgpu_rand_below(&run->model.rng, n);
 		spoil_range(run, &ranges[bad]);
 		expected = -EINVAL;
 		sends = false;
 	}
-	ncgpu_model_note(&run->log,
+	ncgpu_model_note(&run->model.log,
 			 "%s %u ranges, r0 bo %d [%" PRIu64 ", +%" PRIu64 "), %u queued, bad %d",
 	     invalidate ? "invalidate" : "flush", n, bos[0], ranges[0].offset, ranges[0].size,
 	     run->queued, bad < n ? (int)bad : -1);
@@ -329,7 +287,7 @@ static bool sync_ranges(struct lib_run *run, uint32_t type)
 	ret = invalidate ? ncgpu_invalidate_ranges(run->dev, ranges, n) :
 			   ncgpu_flush_ranges(run->dev, ranges, n);
 	if (ret != expected)
-		return ncgpu_model_fail(&run->log, "%s gave %d, expected %d",
+		return ncgpu_model_fail(&run->model.log, "%s gave %d, expected %d",
 			    invalidate ? "ncgpu_invalidate_ranges" : "ncgpu_flush_ranges", ret,
 			    expected);
 	if (expected)
@@ -345,7 +303,7 @@ static bool flush_pending(struct lib_run *run)
 {
 	int ret;
 
-	ncgpu_model_note(&run->log, "flush pending (%u queued)", run->queued);
+	ncgpu_model_note(&run->model.log, "flush pending (%u queued)", run->queued);
 	if (!settle_before_send(run, NULL))
 		return false;
 	ret = ncgpu_flush_pending(run->dev);
@@ -365,19 +323,19 @@ static struct model_cmd make_data_cmd(struct lib_run *run)
 	pick_range(run, dsize, 4096, &c.dst_offset, &c.size);
 	if (c.size == NCGPU_WHOLE_SIZE)
 		c.size = dsize - c.dst_offset;
-	if (ncgpu_rand_percent(&run->rng, 40)) {
+	if (ncgpu_rand_percent(&run->model.rng, 40)) {
 		c.op = DRM_NCGPU_CMD_FILL;
-		c.value = ncgpu_rand_next(&run->rng);
+		c.value = ncgpu_rand_next(&run->model.rng);
 		return c;
 	}
 	c.op = DRM_NCGPU_CMD_COPY;
 	c.size = c.size < max ? c.size : max;
-	c.dst_offset = ncgpu_rand_below(&run->rng, dsize - c.size + 1);
-	c.src_offset = ncgpu_rand_below(&run->rng, ssize - c.size + 1);
+	c.dst_offset = ncgpu_rand_below(&run->model.rng, dsize - c.size + 1);
+	c.src_offset = ncgpu_rand_below(&run->model.rng, ssize - c.size + 1);
 	if (c.dst == c.src && ncgpu_model_ranges_overlap(c.dst_offset, c.src_offset, c.size)) {
-		c.size = ncgpu_rand_below(&run->rng, dsize / 2 + 1);
-		c.src_offset = ncgpu_rand_below(&run->rng, dsize / 2 - c.size + 1);
-		c.dst_offset = dsize / 2 + ncgpu_rand_below(&run->rng, dsize / 2 - c.size + 1);
+		c.size = ncgpu_rand_below(&run->model.rng, dsize / 2 + 1);
+		c.src_offset = ncgpu_rand_below(&run->model.rng, dsize / 2 - c.size + 1);
+		c.dst_offset = dsize / 2 + ncgpu_rand_below(&run->model.rng, dsize / 2 - c.size + 1);
 	}
 	return c;
 }
@@ -402,28 +360,14 @@ static void model_cmd(struct lib_run *run, const struct model_cmd *c)
 
 	if (c->op == DRM_NCGPU_CMD_FILL) {
 		ncgpu_model_dev_fill(&dst->ref, c->dst_offset, c->size, c->value);
-		dst->busy = true;
 	} else if (c->op == DRM_NCGPU_CMD_COPY) {
 		ncgpu_model_dev_copy(&dst->ref, c->dst_offset, &src->ref, c->src_offset, c->size);
-		dst->busy = true;
-		src->busy = true;
 	}
-}
-
-/* What every completed job does on top of its commands. */
-static void model_job_completion(struct lib_run *run)
-{
-	unsigned int i;
-
-	if (run->evict_chaos != CHAOS_ALWAYS)
-		return;
-	for (i = 0; i < run->nbos; i++)
-		ncgpu_model_evict_all(&run->bos[i].ref);
 }
 
 /*
  * Submits @job (NULL: empty), which sends the queued flushes first. The
- * caller models the job's commands, then model_job_completion().
+ * caller models the job's commands, then ncgpu_model_job_completion().
  */
 static bool submit(struct lib_run *run, const struct ncgpu_job *job, bool moves_bytes)
 {
@@ -435,7 +379,7 @@ static bool submit(struct lib_run *run, const struct ncgpu_job *job, bool moves_
 	if (ret)
 		return call_failed(run, "ncgpu_submit", ret);
 	apply_queue(run);
-	run->pending = true;
+	run->model.pending = true;
 	run->last_job_empty = !moves_bytes;
 	return true;
 }
@@ -449,7 +393,7 @@ static bool submit_modelled(struct lib_run *run, const struct ncgpu_job *job,
 		return false;
 	for (i = 0; i < n; i++)
 		model_cmd(run, &cmds[i]);
-	model_job_completion(run);
+	ncgpu_model_job_completion(&run->model);
 	return true;
 }
 
@@ -458,9 +402,9 @@ static struct model_cmd make_cmd(struct lib_run *run, bool first)
 	struct model_cmd c;
 
 	/* The first command moves bytes, so waiting for busy BOs covers the job. */
-	if (!first && ncgpu_rand_percent(&run->rng, 15)) {
+	if (!first && ncgpu_rand_percent(&run->model.rng, 15)) {
 		c = (struct model_cmd){ .op = DRM_NCGPU_CMD_STALL };
-		c.value = ncgpu_rand_below(&run->rng, MAX_STALL_US);
+		c.value = ncgpu_rand_below(&run->model.rng, MAX_STALL_US);
 		return c;
 	}
 	do
@@ -472,8 +416,8 @@ static struct model_cmd make_cmd(struct lib_run *run, bool first)
 static bool device_job(struct lib_run *run)
 {
 	struct model_cmd cmds[MAX_JOB_CMDS] = { 0 };
-	unsigned int i, n = ncgpu_rand_percent(&run->rng, 5) ? 0 :
-			    1 + ncgpu_rand_below(&run->rng, MAX_JOB_CMDS);
+	unsigned int i, n = ncgpu_rand_percent(&run->model.rng, 5) ? 0 :
+			    1 + ncgpu_rand_below(&run->model.rng, MAX_JOB_CMDS);
 	struct ncgpu_job job;
 	bool ok = true;
 	int ret = 0;
@@ -483,7 +427,7 @@ static bool device_job(struct lib_run *run)
 		cmds[i] = make_cmd(run, i == 0);
 		ret = add_cmd(run, &job, &cmds[i]);
 	}
-	ncgpu_model_note(&run->log,
+	ncgpu_model_note(&run->model.log,
 			 "job of %u cmds, cmd0 op%u d%u+%" PRIu64 " s%u+%" PRIu64 " n%" PRIu64
 	     ", %u flushes queued", n, cmds[0].op, cmds[0].dst, cmds[0].dst_offset, cmds[0].src,
 	     cmds[0].src_offset, cmds[0].size, run->queued);
@@ -492,10 +436,10 @@ static bool device_job(struct lib_run *run)
 	if (ok)
 		ok = submit_modelled(run, n ? &job : NULL, cmds, n);
 	/* A job stays the caller's and may run again. */
-	if (ok && n && ncgpu_rand_percent(&run->rng, 10))
+	if (ok && n && ncgpu_rand_percent(&run->model.rng, 10))
 		ok = submit_modelled(run, &job, cmds, n);
 	ncgpu_job_fini(&job);
-	return ok && (ncgpu_rand_percent(&run->rng, 30) ? wait_idle(run) : true);
+	return ok && (ncgpu_rand_percent(&run->model.rng, 30) ? wait_idle(run) : true);
 }
 
 /* Copies a range of BO @i's device view into the probe and compares it. */
@@ -507,7 +451,7 @@ static bool check_device_view(struct lib_run *run, unsigned int i, uint64_t offs
 	bool ok;
 	int ret;
 
-	ncgpu_model_note(&run->log, "device view of bo %u [%" PRIu64 ", +%" PRIu64 ")", i, offset,
+	ncgpu_model_note(&run->model.log, "device view of bo %u [%" PRIu64 ", +%" PRIu64 ")", i, offset,
 			 len);
 	/* An empty COPY need not fence the BO, and a BO wait may be how we wait. */
 	if (!len)
@@ -516,16 +460,16 @@ static bool check_device_view(struct lib_run *run, unsigned int i, uint64_t offs
 	ret = ncgpu_job_copy(&job, run->probe, 0, run->bos[i].bo, offset, len);
 	expected = malloc(len);
 	ok = ret ? call_failed(run, "ncgpu_job_copy", ret) :
-		   expected ? true : ncgpu_model_fail(&run->log, "out of memory");
+		   expected ? true : ncgpu_model_fail(&run->model.log, "out of memory");
 	if (ok)
 		ok = submit(run, &job, true);
 	if (ok) {
 		/* What the copy reads: after the queued flushes, before any eviction. */
 		memcpy(expected, run->bos[i].ref.dev + offset, len);
-		run->bos[i].busy = true;
-		model_job_completion(run);
+		run->bos[i].ref.busy = true;
+		ncgpu_model_job_completion(&run->model);
 		ok = wait_idle(run) &&
-		     ncgpu_model_compare(&run->log, "device view", i, &run->bos[i].ref, offset,
+		     ncgpu_model_compare(&run->model.log, "device view", i, &run->bos[i].ref, offset,
 					 run->probe_map, expected, len);
 	}
 	ncgpu_job_fini(&job);
@@ -547,10 +491,10 @@ static bool random_device_view_check(struct lib_run *run)
 static bool random_op(void *arg)
 {
 	struct lib_run *run = arg;
-	unsigned int r = ncgpu_rand_below(&run->rng, 100);
+	unsigned int r = ncgpu_rand_below(&run->model.rng, 100);
 
 	if (r < 35)
-		return cpu_access(run);
+		return ncgpu_model_cpu_access(&run->model, wait_idle_of, run);
 	if (r < 55)
 		return sync_ranges(run, DRM_NCGPU_BO_SYNC_FLUSH);
 	if (r < 63)
@@ -561,7 +505,7 @@ static bool random_op(void *arg)
 		return device_job(run);
 	if (r < 96)
 		return random_device_view_check(run);
-	ncgpu_model_note(&run->log, "wait for idle");
+	ncgpu_model_note(&run->model.log, "wait for idle");
 	return wait_idle(run);
 }
 
@@ -575,20 +519,20 @@ static bool final_check(void *arg)
 
 	if (!wait_idle(run))
 		return false;
-	for (i = 0; i < run->nbos; i++)
+	for (i = 0; i < run->model.nbos; i++)
 		if (!check_device_view(run, i, 0, run->bos[i].size))
 			return false;
-	for (i = 0; i < run->nbos; i++) {
+	for (i = 0; i < run->model.nbos; i++) {
 		struct lib_bo *b = &run->bos[i];
 
-		ncgpu_model_note(&run->log, "final invalidate and read of bo %u", i);
+		ncgpu_model_note(&run->model.log, "final invalidate and read of bo %u", i);
 		whole.bo = b->bo;
 		ret = ncgpu_invalidate_ranges(run->dev, &whole, 1);
 		if (ret)
 			return call_failed(run, "final ncgpu_invalidate_ranges", ret);
 		model_range(run, i, &whole, DRM_NCGPU_BO_SYNC_FLUSH_AND_INVALIDATE);
 		apply_queue(run);
-		if (!ncgpu_model_compare(&run->log, "final cpu read", i, &run->bos[i].ref, 0,
+		if (!ncgpu_model_compare(&run->model.log, "final cpu read", i, &run->bos[i].ref, 0,
 					 b->map, b->ref.cpu, b->size))
 			return false;
 	}
@@ -614,16 +558,18 @@ static int create_bos(struct lib_run *run, const FIXTURE_VARIANT(lib_model) *var
 	unsigned int i;
 	int ret;
 
-	run->nbos = variant->bos;
-	for (i = 0; i < run->nbos; i++) {
+	for (i = 0; i < variant->bos; i++) {
 		struct lib_bo *b = &run->bos[i];
 		bool wb = !(i % 2);
 
-		b->size = (1 + ncgpu_rand_below(&run->rng, variant->max_pages)) * run->page;
+		b->size = (1 + ncgpu_rand_below(&run->model.rng, variant->max_pages)) * run->page;
 		ret = create_bo(run, b->size, wb ? DRM_NCGPU_BO_WB_MMAP : 0, &b->bo, &b->map);
-		if (!ret)
-			ret = ncgpu_model_bo_init(&b->ref, b->size, run->info.sync_granule,
-						  wb && split_views);
+		if (ret)
+			return ret;
+		/* Counted before its model is made: the teardown closes it. */
+		ncgpu_model_add_bo(&run->model, &b->ref, b->map);
+		ret = ncgpu_model_bo_init(&b->ref, b->size, run->info.sync_granule,
+					  wb && split_views);
 		if (ret)
 			return ret;
 	}
@@ -643,16 +589,16 @@ FIXTURE_SETUP(lib_model)
 	ncgpu_device_info(run->dev, &run->info);
 	run->atom = ncgpu_noncoherent_atom_size(run->dev);
 	ASSERT_EQ(run->info.sync_granule, run->atom);
-	run->evict_chaos = ncgpu_evict_chaos();
-	ASSERT_LE(0, run->evict_chaos);
-	if (run->evict_chaos && run->evict_chaos != CHAOS_ALWAYS)
-		NCGPU_SETUP_SKIP("evict_chaos=%d write-backs are unpredictable", run->evict_chaos);
+	run->model.evict_chaos = ncgpu_evict_chaos();
+	ASSERT_LE(0, run->model.evict_chaos);
+	if (run->model.evict_chaos && run->model.evict_chaos != NCGPU_MODEL_CHAOS_ALWAYS)
+		NCGPU_SETUP_SKIP("evict_chaos=%d write-backs are unpredictable", run->model.evict_chaos);
 	run->queue = calloc(run->info.max_sync_ops, sizeof(*run->queue));
 	ASSERT_NE(NULL, run->queue);
 	run->page = sysconf(_SC_PAGESIZE);
-	run->log.seed = ncgpu_test_seed();
-	run->rng = run->log.seed;
-	ASSERT_EQ(0, create_bos(run, variant)) TH_LOG("seed: %" PRIu64, run->log.seed);
+	run->model.log.seed = ncgpu_test_seed();
+	run->model.rng = run->model.log.seed;
+	ASSERT_EQ(0, create_bos(run, variant)) TH_LOG("seed: %" PRIu64, run->model.log.seed);
 }
 
 FIXTURE_TEARDOWN(lib_model)
@@ -660,7 +606,7 @@ FIXTURE_TEARDOWN(lib_model)
 	struct lib_run *run = &self->run;
 	unsigned int i;
 
-	for (i = 0; i < run->nbos; i++) {
+	for (i = 0; i < run->model.nbos; i++) {
 		ncgpu_bo_close(run->bos[i].bo);
 		ncgpu_model_bo_fini(&run->bos[i].ref);
 	}
@@ -675,8 +621,8 @@ TEST_F_TIMEOUT(lib_model, random_ops_match_reference, 240)
 {
 	struct lib_run *run = &self->run;
 
-	ASSERT_TRUE(ncgpu_model_run_ops(&run->log, variant->ops, random_op, final_check, run))
-		TH_LOG("seed %" PRIu64 ": %s", run->log.seed, run->log.error);
+	ASSERT_TRUE(ncgpu_model_run_ops(&run->model.log, variant->ops, random_op, final_check, run))
+		TH_LOG("seed %" PRIu64 ": %s", run->model.log.seed, run->model.log.error);
 }
 
 TEST_HARNESS_MAIN

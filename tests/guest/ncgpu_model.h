@@ -35,6 +35,8 @@ struct ncgpu_model_bo {
 	uint8_t *dev;
 	/* CPU view as of each granule's last sync; NULL when the BO has one view. */
 	uint8_t *synced;
+	/* A job that is not known to have completed uses the BO. */
+	bool busy;
 };
 
 /* Both views of a new BO read as zero. Returns 0 or -ENOMEM. */
@@ -120,6 +122,7 @@ static inline void ncgpu_model_cpu_write(struct ncgpu_model_bo *bo, uint64_t off
 	memcpy(bo->cpu + offset, data, len);
 }
 
+/* The FILL of a job just queued: the model applies it at once. */
 static inline void ncgpu_model_dev_fill(struct ncgpu_model_bo *bo, uint64_t offset,
 					uint64_t size, uint64_t value)
 {
@@ -127,13 +130,17 @@ static inline void ncgpu_model_dev_fill(struct ncgpu_model_bo *bo, uint64_t offs
 
 	for (i = 0; i < size; i++)
 		bo->dev[offset + i] = (uint8_t)(value >> (8 * (i % 8)));
+	bo->busy = true;
 }
 
+/* The COPY of a job just queued: the model applies it at once. */
 static inline void ncgpu_model_dev_copy(struct ncgpu_model_bo *dst, uint64_t dst_offset,
-					const struct ncgpu_model_bo *src, uint64_t src_offset,
+					struct ncgpu_model_bo *src, uint64_t src_offset,
 					uint64_t size)
 {
 	memmove(dst->dev + dst_offset, src->dev + src_offset, size);
+	dst->busy = true;
+	src->busy = true;
 }
 
 /* evict_chaos=1000 at a job's completion: every dirty granule is written back. */
@@ -223,20 +230,19 @@ static inline bool ncgpu_model_ranges_overlap(uint64_t a, uint64_t b, uint64_t l
 }
 
 /*
- * Whether a CPU access of a BO (@ref, used by a pending job if @busy) gives
- * the same result whenever the pending jobs complete: CPU-view accesses of
- * a BO with two views, writes only without evict_chaos (whose write-backs
- * depend on the dirty state at a job's completion), and anything on a BO no
- * pending job uses.
+ * Whether a CPU access of a BO (@ref) gives the same result whenever the
+ * pending jobs complete: CPU-view accesses of a BO with two views, writes
+ * only without evict_chaos (whose write-backs depend on the dirty state at a
+ * job's completion), and anything on a BO no pending job uses.
  */
 static inline bool ncgpu_model_cpu_access_commutes(bool jobs_pending,
-						   const struct ncgpu_model_bo *ref, bool busy,
-						   bool writes, int evict_chaos)
+						   const struct ncgpu_model_bo *ref, bool writes,
+						   int evict_chaos)
 {
 	if (!jobs_pending)
 		return true;
 	if (!ref->split)
-		return !busy;
+		return !ref->busy;
 	return !writes || evict_chaos == 0;
 }
 
@@ -261,6 +267,98 @@ static inline bool ncgpu_model_run_ops(struct ncgpu_model_log *log, unsigned int
 	if (!ok)
 		ncgpu_model_dump_history(log);
 	return ok;
+}
+
+/* evict_chaos=1000: every line is evicted at every job's completion. */
+#define NCGPU_MODEL_CHAOS_ALWAYS 1000
+#define NCGPU_MODEL_MAX_BOS 6
+#define NCGPU_MODEL_MAX_CPU_ACCESS 300
+
+/*
+ * What a randomized run against the model keeps besides the driver's objects:
+ * its random stream and log, the device's evict_chaos, whether jobs may
+ * still run, and the model and CPU mapping of each of its BOs.
+ */
+struct ncgpu_model_run {
+	uint64_t rng;
+	int evict_chaos;
+	bool pending;
+	unsigned int nbos;
+	struct ncgpu_model_bo *bos[NCGPU_MODEL_MAX_BOS];
+	uint8_t *maps[NCGPU_MODEL_MAX_BOS];
+	struct ncgpu_model_log log;
+};
+
+static inline void ncgpu_model_add_bo(struct ncgpu_model_run *run, struct ncgpu_model_bo *ref,
+				      uint8_t *map)
+{
+	run->bos[run->nbos] = ref;
+	run->maps[run->nbos] = map;
+	run->nbos++;
+}
+
+/* What every completed job does on top of its commands. */
+static inline void ncgpu_model_job_completion(struct ncgpu_model_run *run)
+{
+	unsigned int i;
+
+	if (run->evict_chaos != NCGPU_MODEL_CHAOS_ALWAYS)
+		return;
+	for (i = 0; i < run->nbos; i++)
+		ncgpu_model_evict_all(run->bos[i]);
+}
+
+/* The driver said every job completed. */
+static inline void ncgpu_model_jobs_completed(struct ncgpu_model_run *run)
+{
+	unsigned int i;
+
+	for (i = 0; i < run->nbos; i++)
+		run->bos[i]->busy = false;
+	run->pending = false;
+}
+
+enum ncgpu_model_cpu_access { NCGPU_MODEL_CPU_READ, NCGPU_MODEL_CPU_WRITE, NCGPU_MODEL_CPU_XOR };
+
+/*
+ * A random CPU read, write or xor-modify of up to NCGPU_MODEL_MAX_CPU_ACCESS
+ * bytes of a random BO, through its mapping: what it reads must match the
+ * model, what it writes goes to both. When the access does not commute with
+ * the pending jobs, @wait_idle(@test_run) waits for them first.
+ */
+static inline bool ncgpu_model_cpu_access(struct ncgpu_model_run *run,
+					  bool (*wait_idle)(void *test_run), void *test_run)
+{
+	static const char *const names[] = { "read", "write", "xor" };
+	enum ncgpu_model_cpu_access kind = ncgpu_rand_below(&run->rng, 3);
+	unsigned int i = ncgpu_rand_below(&run->rng, run->nbos);
+	struct ncgpu_model_bo *ref = run->bos[i];
+	uint8_t data[NCGPU_MODEL_MAX_CPU_ACCESS], key = (uint8_t)(ncgpu_rand_next(&run->rng) | 1);
+	uint64_t offset = ncgpu_rand_below(&run->rng, ref->size);
+	uint64_t len = 1 + ncgpu_rand_below(&run->rng, NCGPU_MODEL_MAX_CPU_ACCESS);
+	uint8_t *map = run->maps[i];
+	size_t j;
+
+	if (len > ref->size - offset)
+		len = ref->size - offset;
+	ncgpu_model_note(&run->log, "cpu %s bo %u [%" PRIu64 ", +%" PRIu64 ")%s", names[kind], i,
+			 offset, len, run->pending ? " while jobs run" : "");
+	if (!ncgpu_model_cpu_access_commutes(run->pending, ref, kind != NCGPU_MODEL_CPU_READ,
+					     run->evict_chaos) &&
+	    !wait_idle(test_run))
+		return false;
+	if (kind != NCGPU_MODEL_CPU_WRITE &&
+	    !ncgpu_model_compare(&run->log, "cpu read", i, ref, offset, map + offset,
+				 ref->cpu + offset, len))
+		return false;
+	if (kind == NCGPU_MODEL_CPU_READ)
+		return true;
+	for (j = 0; j < len; j++)
+		data[j] = kind == NCGPU_MODEL_CPU_WRITE ? (uint8_t)ncgpu_rand_next(&run->rng) :
+			  ref->cpu[offset + j] ^ key;
+	memcpy(map + offset, data, len);
+	ncgpu_model_cpu_write(ref, offset, data, len);
+	return true;
 }
 
 #endif /* NCGPU_MODEL_H */
