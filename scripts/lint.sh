@@ -82,7 +82,7 @@ cppcheck_userspace() {
 		[ -d "$NCGPU_ROOT/$dir" ] && dirs="$dirs $dir"
 	done
 	# shellcheck disable=SC2086
-	(cd "$NCGPU_ROOT" && cppcheck -q --error-exitcode=1 --enable=warning,portability \
+	(cd "$NCGPU_ROOT" && cppcheck -q -j "$(nproc)" --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --std=c11 --template='{file}:{line}: {severity}: {message} [{id}]' \
 		--suppress="*:$LINUX_SRC/*" -I include/uapi/drm -I lib/include -I lib \
 		-I tests/guest -I "$LINUX_SRC/tools/testing/selftests" $dirs)
