@@ -47,14 +47,6 @@ FIXTURE_TEARDOWN(dmabuf)
 	close(self->fd);
 }
 
-static void write_pattern(uint8_t *p, size_t len, uint8_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = (uint8_t)(i * 13 + seed + (i >> 9));
-}
-
 static int submit_stalled_fill(int fd, uint32_t handle, uint64_t usec)
 {
 	struct drm_ncgpu_cmd job[2] = {
@@ -63,13 +55,6 @@ static int submit_stalled_fill(int fd, uint32_t handle, uint64_t usec)
 	};
 
 	return __ncgpu_submit(fd, job, 2, 0, 0);
-}
-
-static void *map_dmabuf(int dmabuf, size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf, 0);
-
-	return p == MAP_FAILED ? NULL : p;
 }
 
 /* 1 when the sync_file's fence has signalled, 0 when not, -errno on error. */
@@ -132,11 +117,11 @@ TEST_F(dmabuf, sync_accepts_every_direction_at_start_and_end)
 
 TEST_F(dmabuf, cpu_writes_through_dmabuf_mapping_reach_the_device)
 {
-	uint8_t *map = map_dmabuf(self->x_dmabuf, BO_SIZE);
+	uint8_t *map = ncgpu_map_dmabuf(self->x_dmabuf, BO_SIZE);
 
 	ASSERT_NE(NULL, map);
 	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, START | DMA_BUF_SYNC_WRITE));
-	write_pattern(map, BO_SIZE, 7);
+	ncgpu_fill_pattern(map, BO_SIZE, 7);
 	ASSERT_EQ(0, __dmabuf_sync(self->x_dmabuf, END | DMA_BUF_SYNC_WRITE));
 	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->y.handle, 0, self->x.handle, 0, BO_SIZE));
 	ASSERT_EQ(0, memcmp(self->y.map, map, BO_SIZE));
@@ -145,7 +130,7 @@ TEST_F(dmabuf, cpu_writes_through_dmabuf_mapping_reach_the_device)
 
 TEST_F(dmabuf, device_writes_reach_dmabuf_mapping_after_sync_start)
 {
-	uint8_t *map = map_dmabuf(self->x_dmabuf, BO_SIZE);
+	uint8_t *map = ncgpu_map_dmabuf(self->x_dmabuf, BO_SIZE);
 
 	ASSERT_NE(NULL, map);
 	ASSERT_EQ(0, submit_stalled_fill(self->fd, self->x.handle, 100000));
@@ -202,10 +187,10 @@ TEST_F(dmabuf, io_coherent_write_back_bo_exports_and_syncs)
 		SKIP(return, "non-coherent device: write-back BOs are not exportable");
 	ASSERT_EQ(0, ncgpu_mapped_bo_create(self->fd, BO_SIZE, DRM_NCGPU_BO_WB_MMAP, &wb));
 	ASSERT_EQ(0, __prime_handle_to_fd(self->fd, wb.handle, &dmabuf));
-	map = map_dmabuf(dmabuf, BO_SIZE);
+	map = ncgpu_map_dmabuf(dmabuf, BO_SIZE);
 	ASSERT_NE(NULL, map);
 	ASSERT_EQ(0, __dmabuf_sync(dmabuf, START | DMA_BUF_SYNC_WRITE));
-	write_pattern(map, BO_SIZE, 3);
+	ncgpu_fill_pattern(map, BO_SIZE, 3);
 	ASSERT_EQ(0, __dmabuf_sync(dmabuf, END | DMA_BUF_SYNC_WRITE));
 	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->y.handle, 0, wb.handle, 0, BO_SIZE));
 	ASSERT_EQ(0, memcmp(self->y.map, map, BO_SIZE));
@@ -247,7 +232,7 @@ FIXTURE_TEARDOWN(foreign)
 
 TEST_F(foreign, imported_bo_is_a_copy_source)
 {
-	write_pattern(self->vgem.map, BO_SIZE, 11);
+	ncgpu_fill_pattern(self->vgem.map, BO_SIZE, 11);
 	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->x.handle, 0, self->vgem.handle, 0,
 				     BO_SIZE));
 	ASSERT_EQ(0, memcmp(self->x.map, self->vgem.map, BO_SIZE));
@@ -255,7 +240,7 @@ TEST_F(foreign, imported_bo_is_a_copy_source)
 
 TEST_F(foreign, imported_bo_is_a_copy_destination)
 {
-	write_pattern(self->x.map, BO_SIZE, 29);
+	ncgpu_fill_pattern(self->x.map, BO_SIZE, 29);
 	ASSERT_EQ(0, ncgpu_copy_wait(self->fd, self->vgem.handle, 0, self->x.handle, 0,
 				     BO_SIZE));
 	ASSERT_EQ(0, __dmabuf_sync(self->vgem.dmabuf, START | DMA_BUF_SYNC_READ));

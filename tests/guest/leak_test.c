@@ -263,16 +263,9 @@ TEST_F(leak, partly_written_wb_bo_shows_only_what_was_written)
 	free(expected);
 }
 
-static void *map_dmabuf(int dmabuf, size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ, MAP_SHARED, dmabuf, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static void expect_zero_dmabuf(struct __test_metadata *_metadata, int dmabuf, const char *path)
 {
-	uint8_t *map = map_dmabuf(dmabuf, BO_SIZE);
+	uint8_t *map = ncgpu_map_dmabuf(dmabuf, BO_SIZE);
 
 	ASSERT_NE(NULL, map) TH_LOG("mapping the dma-buf: %s", strerror(errno));
 	ASSERT_EQ(0, __dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));

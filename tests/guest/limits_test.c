@@ -214,15 +214,6 @@ static struct drm_ncgpu_bo_sync_op *sync_ops(uint32_t count, uint32_t handle, si
 	return ops;
 }
 
-static int sync_array(int fd, const void *array, uint32_t stride, uint32_t count)
-{
-	struct drm_ncgpu_bo_sync s = {
-		.ops = { .stride = stride, .count = count, .array = (uintptr_t)array },
-	};
-
-	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_SYNC, &s);
-}
-
 TEST_F(limits, sync_op_count_at_and_above_cap)
 {
 	uint32_t cap = self->dev.info.max_sync_ops, handle;
@@ -234,27 +225,16 @@ TEST_F(limits, sync_op_count_at_and_above_cap)
 	ops = sync_ops(cap + 1, handle, SYNC_BO_SIZE);
 	wide = ncgpu_strided_array(ops, sizeof(*ops), cap, sizeof(*ops) + 8);
 	ASSERT_TRUE(ops && wide);
-	EXPECT_EQ(0, sync_array(self->fd, ops, sizeof(*ops), cap));
-	EXPECT_EQ(-EINVAL, sync_array(self->fd, ops, sizeof(*ops), cap + 1));
-	EXPECT_EQ(-EINVAL, sync_array(self->fd, ops, sizeof(*ops), UINT32_MAX));
-	EXPECT_EQ(0, sync_array(self->fd, wide, sizeof(*ops) + 8, cap));
+	EXPECT_EQ(0, __ncgpu_bo_sync_strided(self->fd, ops, sizeof(*ops), cap));
+	EXPECT_EQ(-EINVAL, __ncgpu_bo_sync_strided(self->fd, ops, sizeof(*ops), cap + 1));
+	EXPECT_EQ(-EINVAL, __ncgpu_bo_sync_strided(self->fd, ops, sizeof(*ops), UINT32_MAX));
+	EXPECT_EQ(0, __ncgpu_bo_sync_strided(self->fd, wide, sizeof(*ops) + 8, cap));
 	wide[(size_t)cap * (sizeof(*ops) + 8) - 1] = 1;
-	EXPECT_EQ(-E2BIG, sync_array(self->fd, wide, sizeof(*ops) + 8, cap))
+	EXPECT_EQ(-E2BIG, __ncgpu_bo_sync_strided(self->fd, wide, sizeof(*ops) + 8, cap))
 		TH_LOG("a non-zero tail in the last of %u ops", cap);
 	free(ops);
 	free(wide);
 	__gem_close(self->fd, handle);
-}
-
-static int submit_array(int fd, const void *array, uint32_t stride, uint32_t count,
-			uint32_t out_syncobj)
-{
-	struct drm_ncgpu_submit s = {
-		.cmds = { .stride = stride, .count = count, .array = (uintptr_t)array },
-		.out_syncobj = out_syncobj,
-	};
-
-	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_SUBMIT, &s);
 }
 
 /* Command i writes the 8-byte value i at offset 8 * i. */
@@ -282,13 +262,13 @@ TEST_F(limits, cmd_count_at_and_above_cap)
 	cmds = numbered_fills(cap + 1, bo.handle);
 	wide = ncgpu_strided_array(cmds, sizeof(*cmds), cap, sizeof(*cmds) + 16);
 	ASSERT_TRUE(cmds && wide);
-	EXPECT_EQ(-EINVAL, submit_array(self->fd, cmds, sizeof(*cmds), cap + 1, 0));
-	EXPECT_EQ(-EINVAL, submit_array(self->fd, cmds, sizeof(*cmds), UINT32_MAX, 0));
+	EXPECT_EQ(-EINVAL, __ncgpu_submit_strided(self->fd, cmds, sizeof(*cmds), cap + 1, 0, 0));
+	EXPECT_EQ(-EINVAL, __ncgpu_submit_strided(self->fd, cmds, sizeof(*cmds), UINT32_MAX, 0, 0));
 	wide[(size_t)cap * (sizeof(*cmds) + 16) - 1] = 1;
-	EXPECT_EQ(-E2BIG, submit_array(self->fd, wide, sizeof(*cmds) + 16, cap, 0));
+	EXPECT_EQ(-E2BIG, __ncgpu_submit_strided(self->fd, wide, sizeof(*cmds) + 16, cap, 0, 0));
 	wide[(size_t)cap * (sizeof(*cmds) + 16) - 1] = 0;
-	EXPECT_EQ(0, submit_array(self->fd, wide, sizeof(*cmds) + 16, cap, 0));
-	ASSERT_EQ(0, submit_array(self->fd, cmds, sizeof(*cmds), cap, syncobj));
+	EXPECT_EQ(0, __ncgpu_submit_strided(self->fd, wide, sizeof(*cmds) + 16, cap, 0, 0));
+	ASSERT_EQ(0, __ncgpu_submit_strided(self->fd, cmds, sizeof(*cmds), cap, 0, syncobj));
 	ASSERT_EQ(0, ncgpu_syncobj_wait_for(self->fd, syncobj, 10 * NCGPU_TEST_NSEC_PER_SEC));
 	words = (uint64_t *)bo.map;
 	for (i = 0; i < cap && words[i] == i; i++)

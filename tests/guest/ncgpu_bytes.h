@@ -55,6 +55,12 @@ static inline uint64_t ncgpu_pattern_word(uint64_t seed, size_t i)
 	return seed ^ (i * 0x9e3779b97f4a7c15ull);
 }
 
+/* Byte @i of the pattern that @seed names, as ncgpu_fill_pattern() writes it (little-endian). */
+static inline uint8_t ncgpu_pattern_byte(uint64_t seed, size_t i)
+{
+	return (uint8_t)(ncgpu_pattern_word(seed, i / 8) >> (8 * (i % 8)));
+}
+
 static inline void ncgpu_fill_pattern(void *buf, size_t len, uint64_t seed)
 {
 	uint64_t *w = buf;

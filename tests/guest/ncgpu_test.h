@@ -160,13 +160,27 @@ static inline void *__ncgpu_bo_map(int fd, uint32_t handle, size_t size, int *er
 	return *err ? NULL : ncgpu_map_shared(fd, offset, size, err);
 }
 
-static inline int __ncgpu_bo_sync(int fd, const struct drm_ncgpu_bo_sync_op *ops, uint32_t count)
+/* Maps @size bytes of @dmabuf shared; returns NULL and keeps errno on failure. */
+static inline void *ncgpu_map_dmabuf(int dmabuf, size_t size)
+{
+	int err;
+
+	return ncgpu_map_shared(dmabuf, 0, size, &err);
+}
+
+/* BO_SYNC of @count ops, @stride bytes apart (the uAPI's extensible array). */
+static inline int __ncgpu_bo_sync_strided(int fd, const void *ops, uint32_t stride, uint32_t count)
 {
 	struct drm_ncgpu_bo_sync s = {
-		.ops = { .stride = sizeof(*ops), .count = count, .array = (uintptr_t)ops },
+		.ops = { .stride = stride, .count = count, .array = (uintptr_t)ops },
 	};
 
 	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_SYNC, &s);
+}
+
+static inline int __ncgpu_bo_sync(int fd, const struct drm_ncgpu_bo_sync_op *ops, uint32_t count)
+{
+	return __ncgpu_bo_sync_strided(fd, ops, sizeof(*ops), count);
 }
 
 static inline int __ncgpu_bo_sync_range(int fd, uint32_t handle, uint32_t type, uint64_t offset,
@@ -179,16 +193,24 @@ static inline int __ncgpu_bo_sync_range(int fd, uint32_t handle, uint32_t type, 
 	return __ncgpu_bo_sync(fd, &op, 1);
 }
 
-static inline int __ncgpu_submit(int fd, const struct drm_ncgpu_cmd *cmds, uint32_t count,
-				    uint32_t in_syncobj, uint32_t out_syncobj)
+/* SUBMIT of @count commands, @stride bytes apart (the uAPI's extensible array). */
+static inline int __ncgpu_submit_strided(int fd, const void *cmds, uint32_t stride,
+					 uint32_t count, uint32_t in_syncobj,
+					 uint32_t out_syncobj)
 {
 	struct drm_ncgpu_submit s = {
-		.cmds = { .stride = sizeof(*cmds), .count = count, .array = (uintptr_t)cmds },
+		.cmds = { .stride = stride, .count = count, .array = (uintptr_t)cmds },
 		.in_syncobj = in_syncobj,
 		.out_syncobj = out_syncobj,
 	};
 
 	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_SUBMIT, &s);
+}
+
+static inline int __ncgpu_submit(int fd, const struct drm_ncgpu_cmd *cmds, uint32_t count,
+				    uint32_t in_syncobj, uint32_t out_syncobj)
+{
+	return __ncgpu_submit_strided(fd, cmds, sizeof(*cmds), count, in_syncobj, out_syncobj);
 }
 
 static inline struct drm_ncgpu_cmd ncgpu_cmd_copy(uint32_t dst, uint64_t dst_offset,

@@ -134,14 +134,6 @@ static bool ok(struct worker *w, const char *call, int ret)
 	return allowed(w, call, ret, none);
 }
 
-static void write_pattern(uint8_t *p, size_t len, uint8_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = (uint8_t)(seed + i * 7 + (i >> 8));
-}
-
 static bool check_bytes(struct worker *w, const char *what, const uint8_t *p, size_t len,
 			uint8_t seed, uint64_t fill_off, uint64_t fill_len, uint64_t value)
 {
@@ -150,7 +142,7 @@ static bool check_bytes(struct worker *w, const char *what, const uint8_t *p, si
 
 	for (i = 0; i < len; i++) {
 		want = i >= fill_off && i < fill_off + fill_len ?
-		       ncgpu_fill_byte(value, i - fill_off) : (uint8_t)(seed + i * 7 + (i >> 8));
+		       ncgpu_fill_byte(value, i - fill_off) : ncgpu_pattern_byte(seed, i);
 		if (p[i] != want) {
 			fail(w, "%s: byte 0x%zx is 0x%02x, expected 0x%02x", what, i, p[i], want);
 			return false;
@@ -254,7 +246,7 @@ static void owner_round(struct worker *w)
 		release(s->fd, &src);
 		return;
 	}
-	write_pattern(src.map, size, seed);
+	ncgpu_fill_pattern(src.map, size, seed);
 	job[0] = ncgpu_cmd_stall(ncgpu_rand_below(&w->rng, MAX_STALL_US));
 	job[1] = ncgpu_cmd_copy(dst.handle, 0, src.handle, 0, size);
 	job[2] = ncgpu_cmd_fill(src.handle, fill_off, fill_len, value);

@@ -51,15 +51,6 @@ FIXTURE_TEARDOWN(submit)
 	close(self->fd);
 }
 
-static int submit_array(int fd, uint32_t stride, uint32_t count, const void *array)
-{
-	struct drm_ncgpu_submit s = {
-		.cmds = { .stride = stride, .count = count, .array = (uintptr_t)array },
-	};
-
-	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_SUBMIT, &s);
-}
-
 static int submit_one(int fd, struct drm_ncgpu_cmd cmd)
 {
 	return __ncgpu_submit(fd, &cmd, 1, 0, 0);
@@ -85,8 +76,8 @@ TEST_F(submit, empty_job_signals_out_syncobj)
 
 TEST_F(submit, empty_array_ignores_stride_and_pointer)
 {
-	ASSERT_EQ(0, submit_array(self->fd, 0, 0, NULL));
-	ASSERT_EQ(0, submit_array(self->fd, 5, 0, (void *)8));
+	ASSERT_EQ(0, __ncgpu_submit_strided(self->fd, NULL, 0, 0, 0, 0));
+	ASSERT_EQ(0, __ncgpu_submit_strided(self->fd, (void *)8, 5, 0, 0, 0));
 }
 
 TEST_F(submit, unknown_op_is_einval)
@@ -333,8 +324,8 @@ TEST_F(submit, stride_below_minimum_is_einval)
 {
 	struct padded_cmd cmds[1] = { { ncgpu_cmd_fill(self->x.handle, 0, 0, 1), 0 } };
 
-	ASSERT_EQ(0, submit_array(self->fd, CMD_MIN_STRIDE, 1, cmds));
-	ASSERT_EQ(-EINVAL, submit_array(self->fd, CMD_MIN_STRIDE - 1, 1, cmds));
+	ASSERT_EQ(0, __ncgpu_submit_strided(self->fd, cmds, CMD_MIN_STRIDE, 1, 0, 0));
+	ASSERT_EQ(-EINVAL, __ncgpu_submit_strided(self->fd, cmds, CMD_MIN_STRIDE - 1, 1, 0, 0));
 }
 
 TEST_F(submit, stride_above_cmd_size_with_zero_tail_is_ok)
@@ -344,7 +335,7 @@ TEST_F(submit, stride_above_cmd_size_with_zero_tail_is_ok)
 		{ ncgpu_cmd_fill(self->y.handle, 0, BO_SIZE, FILL_VALUE), 0 },
 	};
 
-	ASSERT_EQ(0, submit_array(self->fd, sizeof(cmds[0]), 2, cmds));
+	ASSERT_EQ(0, __ncgpu_submit_strided(self->fd, cmds, sizeof(cmds[0]), 2, 0, 0));
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->y.handle, 10 * SEC));
 	/* The second command was read at the caller's stride. */
 	ASSERT_TRUE(ncgpu_is_filled(self->y.map, FILL_VALUE, BO_SIZE));
@@ -357,7 +348,7 @@ TEST_F(submit, stride_above_cmd_size_with_nonzero_tail_is_e2big)
 		{ ncgpu_cmd_fill(self->y.handle, 0, BO_SIZE, FILL_VALUE), 1 },
 	};
 
-	ASSERT_EQ(-E2BIG, submit_array(self->fd, sizeof(cmds[0]), 2, cmds));
+	ASSERT_EQ(-E2BIG, __ncgpu_submit_strided(self->fd, cmds, sizeof(cmds[0]), 2, 0, 0));
 	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
 }
 
@@ -370,7 +361,7 @@ TEST_F(submit, stride_4096_is_ok)
 	uint8_t *array = ncgpu_strided_array(cmds, sizeof(*cmds), 2, MAX_STRIDE);
 
 	ASSERT_NE(NULL, array);
-	ASSERT_EQ(0, submit_array(self->fd, MAX_STRIDE, 2, array));
+	ASSERT_EQ(0, __ncgpu_submit_strided(self->fd, array, MAX_STRIDE, 2, 0, 0));
 	ASSERT_EQ(0, ncgpu_bo_wait_for(self->fd, self->y.handle, 10 * SEC));
 	/* The second command was read 4096 bytes after the first. */
 	ASSERT_TRUE(ncgpu_is_filled(self->y.map, FILL_VALUE, BO_SIZE));
@@ -387,7 +378,7 @@ TEST_F(submit, stride_above_4096_is_e2big_and_runs_nothing)
 	for (i = 0; i < ARRAY_SIZE(strides); i++) {
 		array = ncgpu_strided_array(cmds, sizeof(*cmds), 1, strides[i]);
 		ASSERT_NE(NULL, array);
-		EXPECT_EQ(-E2BIG, submit_array(self->fd, strides[i], 1, array))
+		EXPECT_EQ(-E2BIG, __ncgpu_submit_strided(self->fd, array, strides[i], 1, 0, 0))
 			TH_LOG("stride %u", strides[i]);
 		free(array);
 	}
@@ -401,9 +392,10 @@ TEST_F(submit, stride_above_4096_is_checked_before_reading)
 	struct drm_ncgpu_cmd cmd = ncgpu_cmd_fill(self->x.handle, 0, BO_SIZE, FILL_VALUE);
 
 	ASSERT_NE(MAP_FAILED, hole);
-	EXPECT_EQ(-E2BIG, submit_array(self->fd, MAX_STRIDE + 8, 1, hole));
-	EXPECT_EQ(-E2BIG, submit_array(self->fd, 256u << 20, self->dev.info.max_cmds, &cmd));
-	EXPECT_EQ(-E2BIG, submit_array(self->fd, UINT32_MAX, 2, &cmd));
+	EXPECT_EQ(-E2BIG, __ncgpu_submit_strided(self->fd, hole, MAX_STRIDE + 8, 1, 0, 0));
+	EXPECT_EQ(-E2BIG, __ncgpu_submit_strided(self->fd, &cmd, 256u << 20, self->dev.info.max_cmds,
+						 0, 0));
+	EXPECT_EQ(-E2BIG, __ncgpu_submit_strided(self->fd, &cmd, UINT32_MAX, 2, 0, 0));
 	munmap(hole, 4096);
 	ASSERT_TRUE(bo_untouched(self->fd, &self->x));
 }
@@ -413,7 +405,7 @@ TEST_F(submit, unreadable_array_is_efault)
 	void *hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_NE(MAP_FAILED, hole);
-	ASSERT_EQ(-EFAULT, submit_array(self->fd, CMD_MIN_STRIDE, 1, hole));
+	ASSERT_EQ(-EFAULT, __ncgpu_submit_strided(self->fd, hole, CMD_MIN_STRIDE, 1, 0, 0));
 	munmap(hole, 4096);
 }
 

@@ -37,15 +37,6 @@ FIXTURE_TEARDOWN(bo_sync)
 	close(self->base.fd);
 }
 
-static int sync_array(int fd, uint32_t stride, uint32_t count, const void *array)
-{
-	struct drm_ncgpu_bo_sync s = {
-		.ops = { .stride = stride, .count = count, .array = (uintptr_t)array },
-	};
-
-	return ncgpu_ioctl(fd, DRM_IOCTL_NCGPU_BO_SYNC, &s);
-}
-
 static struct drm_ncgpu_bo_sync_op sync_op(uint32_t handle, uint32_t type, uint64_t offset,
 					   uint64_t size)
 {
@@ -67,20 +58,20 @@ static int open_vgem_bo(int fd, struct ncgpu_foreign_bo *bo)
 
 TEST_F(bo_sync, empty_array_with_zero_stride_and_null_pointer_is_ok)
 {
-	ASSERT_EQ(0, sync_array(self->base.fd, 0, 0, NULL));
+	ASSERT_EQ(0, __ncgpu_bo_sync_strided(self->base.fd, NULL, 0, 0));
 }
 
 TEST_F(bo_sync, empty_array_ignores_stride_and_pointer)
 {
-	ASSERT_EQ(0, sync_array(self->base.fd, 23, 0, (void *)8));
+	ASSERT_EQ(0, __ncgpu_bo_sync_strided(self->base.fd, (void *)8, 23, 0));
 }
 
 TEST_F(bo_sync, stride_below_minimum_is_einval)
 {
 	struct padded_op ops[1] = { { sync_op(self->base.wb.handle, FLUSH, 0, 1), 0 } };
 
-	ASSERT_EQ(0, sync_array(self->base.fd, OP_MIN_STRIDE, 1, ops));
-	ASSERT_EQ(-EINVAL, sync_array(self->base.fd, OP_MIN_STRIDE - 1, 1, ops));
+	ASSERT_EQ(0, __ncgpu_bo_sync_strided(self->base.fd, ops, OP_MIN_STRIDE, 1));
+	ASSERT_EQ(-EINVAL, __ncgpu_bo_sync_strided(self->base.fd, ops, OP_MIN_STRIDE - 1, 1));
 }
 
 TEST_F(bo_sync, stride_above_op_size_with_zero_tail_is_ok)
@@ -91,7 +82,7 @@ TEST_F(bo_sync, stride_above_op_size_with_zero_tail_is_ok)
 	};
 
 	memset(self->base.wb.map + self->base.granule, 0x5a, self->base.granule);
-	ASSERT_EQ(0, sync_array(self->base.fd, sizeof(ops[0]), 2, ops));
+	ASSERT_EQ(0, __ncgpu_bo_sync_strided(self->base.fd, ops, sizeof(ops[0]), 2));
 	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
 	/* The second op was read at the caller's stride: it flushed granule 1. */
 	ASSERT_TRUE(ncgpu_bytes_equal(self->base.probe.map + self->base.granule, 0x5a,
@@ -105,7 +96,7 @@ TEST_F(bo_sync, stride_above_op_size_with_nonzero_tail_is_e2big)
 		{ sync_op(self->base.wb.handle, FLUSH, 0, 1), 1 },
 	};
 
-	ASSERT_EQ(-E2BIG, sync_array(self->base.fd, sizeof(ops[0]), 2, ops));
+	ASSERT_EQ(-E2BIG, __ncgpu_bo_sync_strided(self->base.fd, ops, sizeof(ops[0]), 2));
 }
 
 TEST_F(bo_sync, stride_4096_is_ok)
@@ -118,7 +109,7 @@ TEST_F(bo_sync, stride_4096_is_ok)
 
 	ASSERT_NE(NULL, array);
 	memset(self->base.wb.map + self->base.granule, 0x5a, self->base.granule);
-	ASSERT_EQ(0, sync_array(self->base.fd, MAX_STRIDE, 2, array));
+	ASSERT_EQ(0, __ncgpu_bo_sync_strided(self->base.fd, array, MAX_STRIDE, 2));
 	ASSERT_EQ(0, ncgpu_read_device_view(&self->base));
 	/* The second op was read 4096 bytes after the first: it flushed granule 1. */
 	ASSERT_TRUE(ncgpu_bytes_equal(self->base.probe.map + self->base.granule, 0x5a,
@@ -140,7 +131,7 @@ TEST_F(bo_sync, stride_above_4096_is_e2big_and_runs_no_op)
 	for (i = 0; i < ARRAY_SIZE(strides); i++) {
 		array = ncgpu_strided_array(ops, sizeof(*ops), 2, strides[i]);
 		ASSERT_NE(NULL, array);
-		EXPECT_EQ(-E2BIG, sync_array(self->base.fd, strides[i], 2, array))
+		EXPECT_EQ(-E2BIG, __ncgpu_bo_sync_strided(self->base.fd, array, strides[i], 2))
 			TH_LOG("stride %u", strides[i]);
 		free(array);
 	}
@@ -158,11 +149,11 @@ TEST_F(bo_sync, stride_above_4096_is_checked_before_reading)
 	struct drm_ncgpu_bo_sync_op op = sync_op(self->base.wb.handle, FLUSH, 0, 1);
 
 	ASSERT_NE(MAP_FAILED, hole);
-	EXPECT_EQ(-E2BIG, sync_array(self->base.fd, MAX_STRIDE + 8, 1, hole));
+	EXPECT_EQ(-E2BIG, __ncgpu_bo_sync_strided(self->base.fd, hole, MAX_STRIDE + 8, 1));
 	/* 16384 ops 256 MiB apart: 4 TiB of memory the kernel must not scan. */
-	EXPECT_EQ(-E2BIG, sync_array(self->base.fd, 256u << 20, self->base.dev.info.max_sync_ops,
-				     &op));
-	EXPECT_EQ(-E2BIG, sync_array(self->base.fd, UINT32_MAX, 2, &op));
+	EXPECT_EQ(-E2BIG, __ncgpu_bo_sync_strided(self->base.fd, &op, 256u << 20,
+						  self->base.dev.info.max_sync_ops));
+	EXPECT_EQ(-E2BIG, __ncgpu_bo_sync_strided(self->base.fd, &op, UINT32_MAX, 2));
 	munmap(hole, 4096);
 }
 
@@ -170,9 +161,8 @@ TEST_F(bo_sync, count_above_cap_is_checked_before_stride_above_4096)
 {
 	struct drm_ncgpu_bo_sync_op op = sync_op(self->base.wb.handle, FLUSH, 0, 1);
 
-	EXPECT_EQ(-EINVAL, sync_array(self->base.fd, MAX_STRIDE + 8,
-				      self->base.dev.info.max_sync_ops + 1,
-				      &op));
+	EXPECT_EQ(-EINVAL, __ncgpu_bo_sync_strided(self->base.fd, &op, MAX_STRIDE + 8,
+						   self->base.dev.info.max_sync_ops + 1));
 }
 
 TEST_F(bo_sync, count_equal_to_max_sync_ops_is_ok)
@@ -204,7 +194,7 @@ TEST_F(bo_sync, unreadable_array_is_efault)
 	void *hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_NE(MAP_FAILED, hole);
-	ASSERT_EQ(-EFAULT, sync_array(self->base.fd, OP_MIN_STRIDE, 1, hole));
+	ASSERT_EQ(-EFAULT, __ncgpu_bo_sync_strided(self->base.fd, hole, OP_MIN_STRIDE, 1));
 	munmap(hole, 4096);
 }
 

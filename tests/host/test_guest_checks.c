@@ -71,12 +71,23 @@ static void pattern_mismatch_names_the_changed_word(void **state)
 	}
 }
 
+static void pattern_byte_is_what_fill_pattern_wrote(void **state)
+{
+	size_t i;
+
+	(void)state;
+	ncgpu_fill_pattern(buf, LEN, SEED);
+	for (i = 0; i < LEN; i++)
+		assert_int_equal(ncgpu_pattern_byte(SEED, i), buf[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bytes_equal_sees_one_changed_byte),
 		cmocka_unit_test(is_filled_sees_one_changed_byte),
 		cmocka_unit_test(pattern_mismatch_names_the_changed_word),
+		cmocka_unit_test(pattern_byte_is_what_fill_pattern_wrote),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
